@@ -1,0 +1,57 @@
+# Alliance: `make demo` serves the demo alliance, `make test` runs the whole suite.
+# Both install what is missing first: Debian packages, a virtual environment, the package.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Runtime: git, Noto CJK fonts, HarfBuzz's subsetter (fast CJK font embedding), Pango for WeasyPrint.
+SYSTEM_PACKAGES := git fonts-noto-cjk libharfbuzz-subset0 libharfbuzz0b libpango-1.0-0 \
+	libpangoft2-1.0-0 shared-mime-info python3-venv
+# Tests also drive a real browser.
+TEST_PACKAGES := chromium
+
+.PHONY: help system test-system venv translations test e2e bench demo clean
+
+help:
+	@echo "make demo   install what is missing, seed the demo alliance, serve on 127.0.0.1:5000"
+	@echo "make test   install what is missing and run the whole test suite"
+	@echo "make bench  run the benchmarks under tests/bench"
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+system:
+	$(call apt_install,$(SYSTEM_PACKAGES))
+
+test-system:
+	$(call apt_install,$(TEST_PACKAGES))
+
+$(BIN)/.installed: pyproject.toml
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile -q -d alliance/translations
+
+venv: $(BIN)/.installed translations
+
+test: system test-system venv
+	$(BIN)/python -m pytest -q
+
+bench: system venv
+	$(BIN)/python tests/bench/bench_store.py
+
+demo: system venv
+	$(BIN)/alliance demo
+
+clean:
+	rm -rf $(VENV) instance

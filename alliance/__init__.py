@@ -1,0 +1,74 @@
+"""Alliance: collaborative textbook publishing for the 全国工会地方教材创新发展联盟."""
+import os
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import PROJECT_ROOT, instance_secret, load_config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+LOCALES = ("zh_CN", "en")
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+def create_app(test_config=None):
+    """Build the app from the defaults, ALLIANCE_* settings and ``test_config``."""
+    config = load_config()
+    if test_config and "ALLIANCE_HOME" in test_config:
+        config = load_config({**os.environ, "ALLIANCE_HOME": test_config["ALLIANCE_HOME"]})
+    config.update(test_config or {})
+    app = Flask(__name__, instance_path=config["INSTANCE_PATH"],
+                template_folder=str(PROJECT_ROOT / "templates"))
+    app.config.update(config)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=app.config["DATABASE_URL"],
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE=app.config["DEFAULT_LOCALE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    for folder in (app.instance_path, app.config["MANUSCRIPTS"], app.config["EXPORTS"]):
+        os.makedirs(folder, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+
+    from . import cli, web, api
+    web.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def select_locale():
+    """Chinese unless the person chose English (session, then their saved setting)."""
+    chosen = session.get("lang") if request else None
+    if chosen in LOCALES:
+        return chosen
+    if current_user and getattr(current_user, "locale", None) in LOCALES:
+        return current_user.locale
+    if request and request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LOCALES) or "zh_CN"
+    return None
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets readers go on while a save writes; foreign keys are off by default in SQLite.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

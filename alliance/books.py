@@ -1,0 +1,159 @@
+"""Services for books and chapters: Git first, then SQL. They flush; the caller commits.
+
+A write makes the commit and moves main through the store, then records the
+commit id in the database, so the database never points at a commit that does
+not exist. ``alliance check`` repairs the other direction.
+"""
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from . import bookmeta
+from .errors import AlreadyExists, ChapterLocked, Forbidden, Invalid, NotFound
+from .extensions import db
+from .models import Book, BookMember, BookRole, Chapter, ChapterState, utcnow
+from .permissions import can_edit_chapter, can_read_book
+from .store import Person, check_slug, InvalidSlug
+
+_CHAPTER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+
+
+def person(user):
+    """Return the Git author for ``user``."""
+    return Person(user.name, user.email)
+
+
+def create_book(store, slug, title, lead_org, creator):
+    """Create the book's repository (first commit: book.yaml) and its row."""
+    try:
+        check_slug(slug)
+    except InvalidSlug as exc:
+        raise Invalid(str(exc)) from None
+    title = (title or "").strip()
+    if not title:
+        raise Invalid("a book needs a title")
+    if db.session.scalar(select(Book).filter_by(slug=slug)) or store.exists(slug):
+        raise AlreadyExists(f"a book called {slug} already exists")
+    repo = store.create(slug, {"book.yaml": bookmeta.dump(bookmeta.new(title))},
+                        person(creator), f"Create book {title}")
+    book = Book(slug=slug, title=title, lead_org=lead_org, head_revision=repo.head())
+    db.session.add(book)
+    db.session.flush()
+    return book
+
+
+def find_book(slug):
+    """Return the book with ``slug``; NotFound otherwise."""
+    book = db.session.scalar(select(Book).filter_by(slug=slug))
+    if book is None:
+        raise NotFound(f"no book called {slug}")
+    return book
+
+
+def readable_book(user, slug):
+    """Return the book if ``user`` may read it; NotFound otherwise, so nothing leaks."""
+    book = find_book(slug)
+    if not can_read_book(user, book):
+        raise NotFound(f"no book called {slug}")
+    return book
+
+
+def visible_books(user):
+    """Return the books ``user`` may read, by title."""
+    books = db.session.scalars(select(Book).order_by(Book.title)).all()
+    return [b for b in books if can_read_book(user, b)]
+
+
+def add_member(book, user, role):
+    """Give ``user`` ``role`` on ``book``; adding a role twice is harmless."""
+    try:
+        role = BookRole(role)
+    except ValueError:
+        raise Invalid(f"role must be one of {', '.join(r.value for r in BookRole)}") from None
+    member = db.session.scalar(select(BookMember).filter_by(book=book, user=user, role=role))
+    if member is None:
+        member = BookMember(book=book, user=user, role=role)
+        db.session.add(member)
+        db.session.flush()
+    return member
+
+
+def find_chapter(book, key):
+    """Return the chapter ``key`` of ``book`` (never of another book); NotFound otherwise."""
+    chapter = db.session.scalar(select(Chapter).filter_by(book=book, key=key))
+    if chapter is None:
+        raise NotFound(f"no chapter {key} in {book.slug}")
+    return chapter
+
+
+def create_chapter(store, book, key, title, assignees, actor, content=b""):
+    """Add chapter ``key`` with its file and its place in book.yaml, in one commit."""
+    if not isinstance(key, str) or not _CHAPTER_KEY.fullmatch(key):
+        raise Invalid("a chapter id is ASCII letters, digits and '-', at most 64")
+    title = (title or "").strip()
+    if not title:
+        raise Invalid("a chapter needs a title")
+    if db.session.scalar(select(Chapter).filter_by(book=book, key=key)):
+        raise AlreadyExists(f"chapter {key} already exists in {book.slug}")
+    repo = store.book(book.slug)
+    head = repo.resolve()
+    path = f"chapters/{key}.md"
+    meta = bookmeta.add_chapter(bookmeta.parse(repo.load("book.yaml", head)), key, title, path)
+    result = repo.save({"book.yaml": bookmeta.dump(meta), path: content}, head,
+                       person(actor), f"Add chapter {key}: {title}")
+    position = len(book.chapters)
+    chapter = Chapter(book=book, key=key, title=title, path=path, position=position,
+                      revision=result.revision, updated_at=utcnow(), updated_by=actor,
+                      assignees=list(assignees))
+    db.session.add(chapter)
+    book.head_revision = result.revision
+    db.session.flush()
+    return chapter
+
+
+@dataclass(frozen=True)
+class ChapterText:
+    """A chapter's text at a revision, and the last commit that changed it."""
+
+    content: str
+    revision: str
+    head: str
+
+
+def read_chapter(store, chapter, rev=None):
+    """Return the chapter's text at ``rev`` (default: the book's head)."""
+    repo = store.book(chapter.book.slug)
+    at = repo.resolve(rev)
+    data = repo.load(chapter.path, at)
+    return ChapterText(data.decode("utf-8"), repo.last_change(chapter.path, at), at)
+
+
+def save_chapter(store, chapter, user, content, base_revision, message=None):
+    """Save the chapter as ``user`` from ``base_revision``; return the store's SaveResult.
+
+    Refuses people who may not edit it (Forbidden) and approved chapters
+    (ChapterLocked). A conflict propagates as store.Conflict with both texts.
+    """
+    if not can_edit_chapter(user, chapter):
+        raise Forbidden(f"you may not edit chapter {chapter.key}")
+    if chapter.state == ChapterState.APPROVED:
+        raise ChapterLocked(f"chapter {chapter.key} is approved and locked; "
+                            "an editor must reopen it before it can change")
+    if not isinstance(content, str):
+        raise Invalid("content must be text")
+    message = (message or "").strip() or f"Update {chapter.title}"
+    result = store.book(chapter.book.slug).save(
+        {chapter.path: content.encode("utf-8")}, base_revision, person(user), message)
+    if result.changed:
+        record_change(chapter, result.revision, user)
+    return result
+
+
+def record_change(chapter, revision, user):
+    """Remember in the database that ``revision`` is the chapter's latest change."""
+    chapter.revision = revision
+    chapter.updated_at = utcnow()
+    chapter.updated_by = user
+    chapter.book.head_revision = revision
+    db.session.flush()

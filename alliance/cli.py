@@ -1,0 +1,179 @@
+"""The ``alliance`` command: set-up, people, books and serving, per INTERFACES.md."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from . import books as book_svc
+from . import people
+from .errors import DomainError
+from .extensions import db, manuscript_store
+from .store import StoreError
+
+
+def _app_factory():
+    from . import create_app
+    return create_app()
+
+
+class _Group(FlaskGroup):
+    """A FlaskGroup whose commands turn domain errors into a message and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (DomainError, StoreError) as exc:
+            db.session.rollback()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, create_app=_app_factory, add_default_commands=False,
+             add_version_option=False)
+def main():
+    """Alliance: collaborative textbook publishing."""
+
+
+def init_app(app):
+    """Nothing to bind: the commands find the app through FlaskGroup."""
+
+
+@main.command("init")
+def init_command():
+    """Create or upgrade the database and the folders; safe to run twice."""
+    upgrade_database()
+    click.echo(f"Alliance home ready: {current_app.config['ALLIANCE_HOME']}")
+
+
+def upgrade_database():
+    """Apply every migration to the configured database."""
+    from flask_migrate import upgrade
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host, port):
+    """Serve the app (development server, several threads)."""
+    serve(host, port)
+
+
+def serve(host, port):
+    """Serve the current app until interrupted."""
+    from werkzeug.serving import run_simple
+    click.echo(f"Serving Alliance on http://{host}:{port}/")
+    run_simple(host, port, current_app._get_current_object(), threaded=True,
+               use_reloader=False, use_debugger=False)
+
+
+@main.command("demo")
+@click.option("--no-serve", is_flag=True, help="Seed only, do not serve.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo_command(no_serve, host, port):
+    """Seed the demo alliance (idempotent) and serve it unless told not to."""
+    from .demo import seed
+    upgrade_database()
+    logins = seed(manuscript_store())
+    db.session.commit()
+    click.echo("Demo logins (password for all: %s):" % logins["password"])
+    for role, email, name, org in logins["users"]:
+        click.echo(f"  {role:<12} {email:<32} {name}（{org}）")
+    if not no_serve:
+        serve(host, port)
+
+
+@main.group("org")
+def org_group():
+    """Organisations: schools and the publisher."""
+
+
+@org_group.command("create")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["school", "publisher"]), required=True)
+def org_create(name, kind):
+    """Add an organisation."""
+    org = people.create_org(name, kind)
+    db.session.commit()
+    click.echo(f"Created {org.kind.value} {org.name}")
+
+
+@main.group("user")
+def user_group():
+    """People."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--org", "org_name", required=True)
+@click.option("--admin", is_flag=True)
+@click.option("--password", help="The password; read from standard input when omitted.")
+def user_create(email, name, org_name, admin, password):
+    """Add a user; the password comes from --password or standard input."""
+    if password is None:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    user = people.create_user(email, name, people.find_org(org_name), password, admin)
+    db.session.commit()
+    click.echo(f"Created user {user.email}")
+
+
+@main.group("token")
+def token_group():
+    """API tokens."""
+
+
+@token_group.command("create")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True)
+def token_create(email, name):
+    """Print a new API token for the user, on stdout alone."""
+    token = people.create_token(people.find_user(email), name)
+    db.session.commit()
+    click.echo(token)
+
+
+@main.group("book")
+def book_group():
+    """Books and their members."""
+
+
+@book_group.command("create")
+@click.argument("slug")
+@click.option("--title", required=True)
+@click.option("--lead-org", required=True)
+@click.option("--by", "by_email", help="E-mail of the person creating it (default: first admin).")
+def book_create(slug, title, lead_org, by_email):
+    """Create a book and its repository."""
+    creator = people.find_user(by_email) if by_email else _first_admin()
+    book = book_svc.create_book(manuscript_store(), slug, title,
+                                people.find_org(lead_org), creator)
+    db.session.commit()
+    click.echo(f"Created book {book.slug}")
+
+
+@book_group.command("member")
+@click.argument("book")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["author", "coordinator", "editor", "production"]))
+def book_member(book, email, role):
+    """Give a user a role on a book."""
+    book_svc.add_member(book_svc.find_book(book), people.find_user(email), role)
+    db.session.commit()
+    click.echo(f"{email} is now {role} of {book}")
+
+
+def _first_admin():
+    from sqlalchemy import select
+
+    from .models import User
+    admin = db.session.scalar(select(User).filter_by(is_admin=True).order_by(User.id))
+    if admin is None:
+        raise DomainError("no admin user exists: create one with --admin, or pass --by EMAIL")
+    return admin
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Every permission rule, as ``can_...`` predicates used by pages, API and Git alike."""
+from .models import BookRole, OrgKind
+
+
+def roles_on(user, book):
+    """Return the set of BookRole the user holds on ``book``."""
+    return {m.role for m in user.memberships if m.book_id == book.id}
+
+
+def can_read_book(user, book):
+    """Admins, the book's members, the publisher's staff and the lead school may read it."""
+    if user is None or not user.is_active:
+        return False
+    return (user.is_admin or bool(roles_on(user, book))
+            or user.org.kind == OrgKind.PUBLISHER or user.org_id == book.lead_org_id)
+
+
+def can_create_book(user):
+    """Admins and the publisher's staff may create books."""
+    return user.is_active and (user.is_admin or user.org.kind == OrgKind.PUBLISHER)
+
+
+def can_manage_book(user, book):
+    """Admins and the book's editors manage it: members, chapters, order."""
+    return user.is_active and (user.is_admin or BookRole.EDITOR in roles_on(user, book))
+
+
+def can_edit_chapter(user, chapter):
+    """Editors of the book, its assigned authors, and coordinators of their schools may edit.
+
+    Whether the chapter's state allows a save (it may be approved and locked) is
+    the workflow's question, not this one.
+    """
+    if not user.is_active:
+        return False
+    if can_manage_book(user, chapter.book):
+        return True
+    roles = roles_on(user, chapter.book)
+    if BookRole.AUTHOR in roles and user in chapter.assignees:
+        return True
+    if BookRole.COORDINATOR in roles:
+        return any(a.org_id == user.org_id for a in chapter.assignees)
+    return False

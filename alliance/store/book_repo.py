@@ -1,0 +1,299 @@
+"""One book's bare repository: load, store, log, diff, restore, list.
+
+Writes never touch a working tree or a shared index. A save writes blobs,
+builds a tree in a private index file, makes a commit whose author is the
+person, and moves ``refs/heads/main`` with a compare-and-swap. When the swap
+fails because someone else moved the branch, the save is recomputed against the
+new head, so concurrent writers never lose each other's commits.
+"""
+import fcntl
+import os
+import random
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from io import BytesIO
+
+import git
+from git.refs.symbolic import SymbolicReference
+from gitdb.base import IStream
+from gitdb.exc import BadObject
+
+from . import gitcmd
+from .errors import BookNotFound, ConcurrentUpdate, Conflict, FileNotFound, InvalidRevision
+from .merge import TEXT_SUFFIXES, merge_text
+from .validate import check_path, check_revision
+
+BRANCH = "refs/heads/main"
+ZERO = "0" * 40
+MAX_ATTEMPTS = 200
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who wrote a change: becomes the commit's author."""
+
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save did: the new head, whether a merge was needed, whether anything changed."""
+
+    revision: str
+    merged: bool
+    changed: bool
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One commit in a file's or book's history."""
+
+    revision: str
+    author: str
+    email: str
+    date: str
+    message: str
+
+
+class BookRepo:
+    """The bare repository of one book. Open it through ManuscriptStore.book()."""
+
+    def __init__(self, path, committer):
+        self.path = path
+        self.committer = committer
+        if not os.path.isdir(path):
+            raise BookNotFound(f"no manuscript repository at {os.path.basename(path)}")
+
+    # -- reading -------------------------------------------------------------
+
+    def head(self):
+        """Return the commit id main points at, or None for a book with no commits."""
+        with self._open() as repo:
+            return self._head(repo)
+
+    @staticmethod
+    def _head(repo):
+        # Read the ref files in Python: a git process per read would double a save's cost.
+        try:
+            return SymbolicReference.dereference_recursive(repo, BRANCH)
+        except ValueError:
+            return None
+
+    def _open(self):
+        """Open the repository with the pure-Python object database: no cat-file processes."""
+        return git.Repo(self.path, odbt=git.GitDB)
+
+    def resolve(self, rev=None):
+        """Return ``rev`` validated as a commit of this book, or the head when ``rev`` is None."""
+        if rev is None:
+            head = self.head()
+            if head is None:
+                raise InvalidRevision("the book has no revisions yet")
+            return head
+        check_revision(rev)
+        with self._open() as repo:
+            try:
+                kind = repo.odb.info(bytes.fromhex(rev)).type
+            except BadObject:
+                kind = None
+        if kind != b"commit":
+            raise InvalidRevision(f"revision {rev} is not a commit of this book")
+        return rev
+
+    def load(self, path, rev=None):
+        """Return the bytes of ``path`` at ``rev`` (default head); FileNotFound if absent."""
+        check_path(path)
+        rev = self.resolve(rev)
+        with self._open() as repo:
+            data = self._blob_data(repo, rev, path)
+        if data is None:
+            raise FileNotFound(f"{path} does not exist at revision {rev[:10]}")
+        return data
+
+    def blob_id(self, path, rev=None):
+        """Return the blob id of ``path`` at ``rev``, or None when the file is absent."""
+        check_path(path)
+        rev = self.resolve(rev)
+        with self._open() as repo:
+            return self._blob_sha(repo, rev, path)
+
+    def list_files(self, rev=None, folder=None):
+        """Return the sorted file paths at ``rev``, optionally only those under ``folder``/."""
+        rev = self.resolve(rev)
+        args = ["ls-tree", "-r", "-z", "--name-only", rev]
+        if folder:
+            args += ["--", folder.rstrip("/") + "/"]
+        raw = gitcmd.run(self.path, args)[1]
+        return sorted(p.decode("utf-8") for p in raw.split(b"\0") if p)
+
+    def log(self, path=None, rev=None, limit=200):
+        """Return the history of the book or of one file, newest first."""
+        if path is not None:
+            check_path(path)
+        if self.head() is None:
+            return []
+        rev = self.resolve(rev)
+        with self._open() as repo:
+            commits = repo.iter_commits(rev, paths=path or "", max_count=limit)
+            return [
+                Revision(c.hexsha, c.author.name, c.author.email,
+                         c.authored_datetime.isoformat(), c.message.strip())
+                for c in commits
+            ]
+
+    def last_change(self, path, rev=None):
+        """Return the id of the last commit at or before ``rev`` that changed ``path``."""
+        check_path(path)
+        rev = self.resolve(rev)
+        out = gitcmd.output(self.path, ["log", "-1", "--format=%H", rev, "--", path])
+        return out or None
+
+    def diff(self, from_rev, to_rev, path=None):
+        """Return the unified diff between two revisions, of one file or the whole book."""
+        from_rev, to_rev = self.resolve(from_rev), self.resolve(to_rev)
+        args = ["diff", "--no-color", "--no-ext-diff", from_rev, to_rev, "--"]
+        if path is not None:
+            args.append(check_path(path))
+        return gitcmd.run(self.path, args)[1].decode("utf-8", "replace")
+
+    # -- writing -------------------------------------------------------------
+
+    def save(self, changes, base, author, message):
+        """Commit ``changes`` ({path: bytes, or None to delete}) made from revision ``base``.
+
+        Files unchanged since ``base`` take the new content as is; text files
+        changed since are merged three ways; a conflicting merge raises
+        Conflict and writes nothing. Returns a SaveResult whose revision is the
+        new head (or the old head when nothing changed).
+        """
+        for path in changes:
+            check_path(path)
+        base = self.resolve(base) if base is not None else None
+        with self._open() as repo:
+            base_blobs = {p: self._blob_sha(repo, base, p) if base else None for p in changes}
+            for attempt in range(MAX_ATTEMPTS):
+                with self._writer_lock():
+                    outcome = self._attempt(repo, changes, base, base_blobs, author, message)
+                if outcome is not None:
+                    return outcome
+                time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
+        raise ConcurrentUpdate("the book is being changed too quickly; please save again")
+
+    def _attempt(self, repo, changes, base, base_blobs, author, message):
+        """Try once to land ``changes`` on the current head; None when main moved meanwhile."""
+        head = self._head(repo)
+        if base is None and head is not None:
+            raise InvalidRevision("a base revision is required once the book has commits")
+        new, merged = self._rebase_changes(repo, changes, base, base_blobs, head)
+        if not new:
+            return SaveResult(head, merged, False)
+        tree = self._write_tree(head, new)
+        if head is not None and tree == repo.commit(head).tree.hexsha:
+            return SaveResult(head, merged, False)
+        commit = self._commit(tree, head, author, message)
+        return SaveResult(commit, merged, True) if self._swap(commit, head) else None
+
+    @contextmanager
+    def _writer_lock(self):
+        # Writers on one machine take turns, so they rarely redo work after a failed swap.
+        # Correctness does not rest on this lock (it may not hold on shared storage):
+        # the compare-and-swap in _swap does.
+        with open(os.path.join(self.path, "alliance-write.lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def restore(self, path, rev, author, message=None):
+        """Make ``path`` as it was at ``rev`` again, as a new commit on top of head."""
+        data = self.load(path, rev)
+        head = self.resolve()
+        message = message or f"Restore {path} to {rev[:10]}"
+        return self.save({path: data}, head, author, message)
+
+    # -- internals -----------------------------------------------------------
+
+    def _rebase_changes(self, repo, changes, base, base_blobs, head):
+        """Return ({path: blob id or None}, merged) to apply on ``head``; raise Conflict."""
+        new, merged = {}, False
+        for path, mine in changes.items():
+            theirs_sha = self._blob_sha(repo, head, path) if head else None
+            mine_sha = self._store_blob(repo, mine) if mine is not None else None
+            if theirs_sha == base_blobs[path] or theirs_sha == mine_sha:
+                if mine_sha != theirs_sha:
+                    new[path] = mine_sha
+                continue
+            base_data = self._read(repo, base_blobs[path])
+            theirs = self._read(repo, theirs_sha)
+            result = None
+            if mine is not None and theirs is not None and path.endswith(TEXT_SUFFIXES):
+                result = merge_text(base_data or b"", mine, theirs)
+            if result is None:
+                raise Conflict(path, base_data, mine, theirs, head)
+            merged = True
+            result_sha = self._store_blob(repo, result)
+            if result_sha != theirs_sha:
+                new[path] = result_sha
+        return new, merged
+
+    def _write_tree(self, head, new):
+        """Build head's tree with ``new`` applied, in a private index file; return the tree id."""
+        with tempfile.TemporaryDirectory(prefix="alliance-index-") as tmp:
+            env = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
+            if head is not None:
+                gitcmd.run(self.path, ["read-tree", head], env=env)
+            lines = []
+            for path, sha in new.items():
+                if sha is None:
+                    lines.append(f"0 {ZERO}\t{path}\n")
+                else:
+                    lines.append(f"100644 {sha}\t{path}\n")
+            gitcmd.run(self.path, ["update-index", "-z", "--index-info"],
+                       input="".join(lines).replace("\n", "\0").encode(), env=env)
+            return gitcmd.output(self.path, ["write-tree"], env=env)
+
+    def _commit(self, tree, head, author, message):
+        env = {
+            "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
+            "GIT_COMMITTER_NAME": self.committer.name,
+            "GIT_COMMITTER_EMAIL": self.committer.email,
+        }
+        args = ["commit-tree", tree, "-F", "-"]
+        if head is not None:
+            args[2:2] = ["-p", head]
+        text = (message or "Update").strip() + "\n"
+        return gitcmd.output(self.path, args, input=text.encode("utf-8"), env=env)
+
+    def _swap(self, new, old):
+        """Move main from ``old`` to ``new`` atomically; False when main is no longer ``old``."""
+        code, _ = gitcmd.run(
+            self.path,
+            ["update-ref", "-m", "alliance save", BRANCH, new, old or ZERO],
+            ok_codes=(0, 1, 128),
+        )
+        return code == 0
+
+    @staticmethod
+    def _store_blob(repo, data):
+        return repo.odb.store(IStream(b"blob", len(data), BytesIO(data))).hexsha.decode()
+
+    @staticmethod
+    def _read(repo, sha):
+        if sha is None:
+            return None
+        return repo.odb.stream(bytes.fromhex(sha)).read()
+
+    @staticmethod
+    def _blob_sha(repo, rev, path):
+        try:
+            obj = repo.commit(rev).tree / path
+        except KeyError:
+            return None
+        return obj.hexsha if obj.type == "blob" else None
+
+    def _blob_data(self, repo, rev, path):
+        return self._read(repo, self._blob_sha(repo, rev, path))
