@@ -83,8 +83,8 @@ class BookRepo:
             return None
 
     def _open(self):
-        """Open the repository with the pure-Python object database: no cat-file processes."""
-        return git.Repo(self.path, odbt=git.GitDB)
+        """Open the repository for one operation; close it (with its cat-file process) after."""
+        return git.Repo(self.path)
 
     def resolve(self, rev=None):
         """Return ``rev`` validated as a commit of this book, or the head when ``rev`` is None."""
@@ -93,12 +93,17 @@ class BookRepo:
             if head is None:
                 raise InvalidRevision("the book has no revisions yet")
             return head
-        check_revision(rev)
         with self._open() as repo:
-            try:
-                kind = repo.odb.info(bytes.fromhex(rev)).type
-            except BadObject:
-                kind = None
+            return self._resolve(repo, rev)
+
+    @staticmethod
+    def _resolve(repo, rev):
+        check_revision(rev)
+        try:
+            # stream() shares the one cat-file --batch process the other reads use.
+            kind = repo.odb.stream(bytes.fromhex(rev)).type
+        except (BadObject, ValueError):
+            kind = None
         if kind != b"commit":
             raise InvalidRevision(f"revision {rev} is not a commit of this book")
         return rev
@@ -171,8 +176,8 @@ class BookRepo:
         """
         for path in changes:
             check_path(path)
-        base = self.resolve(base) if base is not None else None
         with self._open() as repo:
+            base = self._resolve(repo, base) if base is not None else None
             base_blobs = {p: self._blob_sha(repo, base, p) if base else None for p in changes}
             for attempt in range(MAX_ATTEMPTS):
                 with self._writer_lock():
