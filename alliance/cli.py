@@ -1,9 +1,10 @@
 """The ``alliance`` command: set-up, people, books and serving, per INTERFACES.md."""
+import functools
 import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup
 
 from . import books as book_svc
 from . import people
@@ -17,26 +18,46 @@ def _app_factory():
     return create_app()
 
 
-class _Group(FlaskGroup):
-    """A FlaskGroup whose commands turn domain errors into a message and exit code 1."""
-
-    def invoke(self, ctx):
+def _friendly(callback):
+    """Wrap a command so domain errors print one clear line and exit 1, writing nothing."""
+    @functools.wraps(callback)
+    def wrapper(*args, **kwargs):
         try:
-            return super().invoke(ctx)
+            return callback(*args, **kwargs)
         except (DomainError, StoreError) as exc:
             db.session.rollback()
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+    return wrapper
 
 
-@click.group(cls=_Group, create_app=_app_factory, add_default_commands=False,
+class _FriendlyMixin:
+    """Commands added to the group get _friendly error handling."""
+
+    def add_command(self, cmd, name=None):
+        if cmd.callback is not None and not isinstance(cmd, click.Group):
+            cmd.callback = _friendly(cmd.callback)
+        super().add_command(cmd, name)
+
+
+class _Group(_FriendlyMixin, AppGroup):
+    """A subcommand group (org, user, token, book)."""
+
+
+class _Main(_FriendlyMixin, FlaskGroup):
+    """The top-level `alliance` group, which builds the app."""
+
+
+@click.group(cls=_Main, create_app=_app_factory, add_default_commands=False,
              add_version_option=False)
 def main():
     """Alliance: collaborative textbook publishing."""
 
 
 def init_app(app):
-    """Nothing to bind: the commands find the app through FlaskGroup."""
+    """Add the commands to ``app.cli`` too, so `flask` and the test runner see them."""
+    for command in main.commands.values():
+        app.cli.add_command(command)
 
 
 @main.command("init")
@@ -85,7 +106,7 @@ def demo_command(no_serve, host, port):
         serve(host, port)
 
 
-@main.group("org")
+@main.group(cls=_Group, name="org")
 def org_group():
     """Organisations: schools and the publisher."""
 
@@ -100,7 +121,7 @@ def org_create(name, kind):
     click.echo(f"Created {org.kind.value} {org.name}")
 
 
-@main.group("user")
+@main.group(cls=_Group, name="user")
 def user_group():
     """People."""
 
@@ -114,13 +135,13 @@ def user_group():
 def user_create(email, name, org_name, admin, password):
     """Add a user; the password comes from --password or standard input."""
     if password is None:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     user = people.create_user(email, name, people.find_org(org_name), password, admin)
     db.session.commit()
     click.echo(f"Created user {user.email}")
 
 
-@main.group("token")
+@main.group(cls=_Group, name="token")
 def token_group():
     """API tokens."""
 
@@ -135,7 +156,7 @@ def token_create(email, name):
     click.echo(token)
 
 
-@main.group("book")
+@main.group(cls=_Group, name="book")
 def book_group():
     """Books and their members."""
 
