@@ -126,7 +126,11 @@ def read_chapter(store, chapter, rev=None):
     repo = store.book(chapter.book.slug)
     at = repo.resolve(rev)
     data = repo.load(chapter.path, at)
-    return ChapterText(data.decode("utf-8"), repo.last_change(chapter.path, at), at)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid(f"chapter {chapter.key} at {at[:10]} is not UTF-8 text") from None
+    return ChapterText(text, repo.last_change(chapter.path, at), at)
 
 
 def save_chapter(store, chapter, user, content, base_revision, message=None):

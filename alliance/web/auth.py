@@ -1,0 +1,105 @@
+"""Logging in and out, and choosing the language of the pages."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired
+
+from .. import LOCALES
+from ..extensions import db
+from ..people import find_user
+
+bp = Blueprint("auth", __name__)
+
+_dummy_hash = None
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password; the CSRF token comes with FlaskForm."""
+
+    email = StringField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+
+
+def safe_path(target):
+    """Return ``target`` if it is a path on this site ('/books/x?rev=...'), else None.
+
+    Refuses absolute and scheme-relative URLs ('//evil', '/\\evil') and any
+    whitespace or control character, which browsers strip or reinterpret.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) <= 0x20 or ord(c) == 0x7f for c in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def _same_site_referrer():
+    # The Referer header is a full URL; keep only its path, and only if it is ours.
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host:
+        return None
+    return safe_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+def _password_matches(user, password):
+    # Check a hash even for unknown e-mails, so timing does not tell who has an account.
+    global _dummy_hash
+    if user is None:
+        if _dummy_hash is None:
+            _dummy_hash = generate_password_hash("not a password of anyone")
+        check_password_hash(_dummy_hash, password)
+        return False
+    return user.check_password(password)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; on success go to ``next`` (a path on this site) or the dashboard."""
+    target = safe_path(request.args.get("next")) or url_for("books.dashboard")
+    if current_user.is_authenticated:
+        return redirect(target)
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = find_user(form.email.data, missing_ok=True)
+        if not _password_matches(user, form.password.data):
+            error = _("The e-mail address or the password is wrong.")
+        elif not user.active:
+            error = _("This account has been deactivated. Ask your administrator.")
+        else:
+            login_user(user)
+            return redirect(target)
+    return render_template("auth/login.html", form=form, error=error,
+                           next=safe_path(request.args.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    """End the session (the language chosen stays) and go back to the login page."""
+    logout_user()
+    flash(_("You have logged out."))
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/lang")
+def switch_language():
+    """Switch the pages to Chinese or English, remember it, and go back where the person was."""
+    lang = request.form.get("lang")
+    if lang in LOCALES:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    target = (safe_path(request.form.get("next")) or _same_site_referrer()
+              or url_for("books.dashboard"))
+    return redirect(target)
