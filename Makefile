@@ -40,7 +40,7 @@ $(BIN)/.installed: pyproject.toml
 	@touch $@
 
 translations: $(BIN)/.installed
-	$(BIN)/pybabel compile -q -d alliance/translations
+	$(BIN)/pybabel compile --statistics -d alliance/translations
 
 venv: $(BIN)/.installed translations
 

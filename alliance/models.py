@@ -8,7 +8,7 @@ import hashlib
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import Column, Enum, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, Enum, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -158,3 +158,19 @@ class Chapter(db.Model):
     book: Mapped[Book] = relationship(back_populates="chapters")
     assignees: Mapped[list[User]] = relationship(secondary=chapter_assignee)
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+
+class AuditEvent(db.Model):
+    """Something security- or workflow-relevant that happened: who, what, to what, from where."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(300), default="")
+    book_id: Mapped[int | None] = mapped_column(ForeignKey("book.id"))
+    address: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+    book: Mapped[Book | None] = relationship()
