@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import PROJECT_ROOT, instance_secret, load_config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 LOCALES = ("zh_CN", "en")
 MIGRATIONS = str(Path(__file__).parent / "migrations")
@@ -27,6 +27,12 @@ def create_app(test_config=None):
         SQLALCHEMY_DATABASE_URI=app.config["DATABASE_URL"],
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # SESSION_COOKIE_SECURE comes from ALLIANCE_SESSION_COOKIE_SECURE; the remember cookie follows.
+        REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
+        REMEMBER_COOKIE_HTTPONLY=True,
+        # Redis shares the login counters between worker processes; memory is per process.
+        RATELIMIT_STORAGE_URI=(app.config.get("RATELIMIT_STORAGE_URI")
+                               or app.config.get("REDIS_URL") or "memory://"),
         BABEL_DEFAULT_LOCALE=app.config["DEFAULT_LOCALE"],
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
@@ -45,6 +51,10 @@ def create_app(test_config=None):
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    limiter.init_app(app)
+
+    from . import security
+    security.init_app(app)
 
     from . import cli, web, api
     web.init_app(app)

@@ -19,6 +19,7 @@ PASSWORD_CHANGED = "password_changed"
 PASSWORD_RESET = "password_reset"
 ORG_CREATED = "org_created"
 CHAPTER_ASSIGNED = "chapter_assigned"
+LOCALE_CHANGED = "locale_changed"
 
 
 def record(action, actor=None, target="", book=None, address=None, **details):

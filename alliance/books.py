@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from . import bookmeta
+from . import audit, bookmeta
 from .errors import AlreadyExists, ChapterLocked, Forbidden, Invalid, NotFound
 from .extensions import db
 from .models import Book, BookMember, BookRole, Chapter, ChapterState, utcnow
-from .permissions import can_edit_chapter, can_read_book
+from .permissions import can_assign_chapter, can_edit_chapter, can_read_book
 from .store import Person, check_slug, InvalidSlug
 
 _CHAPTER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
@@ -65,18 +65,86 @@ def visible_books(user):
     return [b for b in books if can_read_book(user, b)]
 
 
-def add_member(book, user, role):
-    """Give ``user`` ``role`` on ``book``; adding a role twice is harmless."""
+def _role(role):
     try:
-        role = BookRole(role)
+        return BookRole(role)
     except ValueError:
         raise Invalid(f"role must be one of {', '.join(r.value for r in BookRole)}") from None
+
+
+def add_member(book, user, role, actor=None):
+    """Give ``user`` ``role`` on ``book``; adding a role twice is harmless (and not recorded)."""
+    role = _role(role)
     member = db.session.scalar(select(BookMember).filter_by(book=book, user=user, role=role))
     if member is None:
         member = BookMember(book=book, user=user, role=role)
         db.session.add(member)
         db.session.flush()
+        audit.record(audit.ROLE_ADDED, actor, target=user.email, book=book, role=role.value)
     return member
+
+
+def remove_member(book, user, role, actor):
+    """Take ``role`` on ``book`` away from ``user``; NotFound if they do not hold it.
+
+    An author who leaves is also taken off the book's chapters, so assignees
+    stay authors. The last editor cannot be removed: the book would have no one
+    to manage it but the admins.
+    """
+    role = _role(role)
+    member = db.session.scalar(select(BookMember).filter_by(book=book, user=user, role=role))
+    if member is None:
+        raise NotFound(f"{user.email} is not {role.value} of {book.slug}")
+    if role == BookRole.EDITOR and len(members_with_role(book, BookRole.EDITOR)) == 1:
+        raise Invalid("a book needs at least one editor")
+    unassigned = []
+    if role == BookRole.AUTHOR:
+        for chapter in book.chapters:
+            if user in chapter.assignees:
+                chapter.assignees.remove(user)
+                unassigned.append(chapter.key)
+    db.session.delete(member)
+    db.session.flush()
+    audit.record(audit.ROLE_REMOVED, actor, target=user.email, book=book, role=role.value,
+                 unassigned=unassigned)
+
+
+def members_with_role(book, role):
+    """Return the users holding ``role`` on ``book``, by name."""
+    role = _role(role)
+    return sorted((m.user for m in book.members if m.role == role), key=lambda u: u.name)
+
+
+def find_member(book, member_id):
+    """Return the membership ``member_id`` of ``book`` (never of another book); NotFound otherwise."""
+    member = db.session.scalar(select(BookMember).filter_by(book=book, id=member_id))
+    if member is None:
+        raise NotFound(f"no member {member_id} in {book.slug}")
+    return member
+
+
+def set_assignees(chapter, users, actor):
+    """Make ``users`` (authors of the book) the chapter's assignees, replacing the old ones.
+
+    Invalid if one of them is not an author of the book; Forbidden unless
+    ``actor`` may assign each of them (permissions.can_assign_chapter).
+    """
+    users = list(dict.fromkeys(users))  # a person chosen twice is one assignee
+    authors = members_with_role(chapter.book, BookRole.AUTHOR)
+    strangers = [u.email for u in users if u not in authors]
+    if strangers:
+        raise Invalid(f"not authors of {chapter.book.slug}: {', '.join(strangers)}")
+    if not can_assign_chapter(actor, chapter) or not all(
+            can_assign_chapter(actor, chapter, u) for u in users):
+        raise Forbidden(f"you may not assign chapter {chapter.key} to these authors")
+    before = [u.email for u in chapter.assignees]
+    if set(chapter.assignees) == set(users):
+        return chapter  # nothing changes, nothing to record
+    chapter.assignees = users
+    db.session.flush()
+    audit.record(audit.CHAPTER_ASSIGNED, actor, target=chapter.key, book=chapter.book,
+                 before=before, after=[u.email for u in users])
+    return chapter
 
 
 def find_chapter(book, key):

@@ -19,6 +19,8 @@ _ENV_SETTINGS = {
     "SESSION_COOKIE_SECURE": bool,
     "DEFAULT_LOCALE": str,
     "MAX_CONTENT_LENGTH": int,
+    "REDIS_URL": str,
+    "RATELIMIT_ENABLED": bool,
 }
 
 
@@ -43,6 +45,8 @@ def load_config(environ=None):
         "SESSION_COOKIE_SECURE": False,
         "DEFAULT_LOCALE": "zh_CN",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "REDIS_URL": None,
+        "RATELIMIT_ENABLED": True,
     }
     for name, kind in _ENV_SETTINGS.items():
         raw = environ.get(f"ALLIANCE_{name}")

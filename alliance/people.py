@@ -1,9 +1,14 @@
-"""Services for organisations, users and API tokens. They flush; the caller commits."""
+"""Services for organisations, users and API tokens. They flush; the caller commits.
+
+Every change records an audit event with the person who made it (``actor``;
+None when it came from the command line or a seed script).
+"""
 import re
 import secrets
 
 from sqlalchemy import func, select
 
+from . import LOCALES, audit
 from .errors import AlreadyExists, Invalid, NotFound
 from .extensions import db
 from .models import ApiToken, Organization, OrgKind, User, utcnow
@@ -11,9 +16,11 @@ from .models import ApiToken, Organization, OrgKind, User, utcnow
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TOKEN_PREFIX = "alc_"
+TOKEN_NAME_MAX = 100
+# audit.py names the security events; a language choice is a plain preference, named here.
 
 
-def create_org(name, kind):
+def create_org(name, kind, actor=None):
     """Add an organisation of ``kind`` (school or publisher); AlreadyExists if the name is taken."""
     name = (name or "").strip()
     if not name:
@@ -27,6 +34,7 @@ def create_org(name, kind):
     org = Organization(name=name, kind=kind)
     db.session.add(org)
     db.session.flush()
+    audit.record(audit.ORG_CREATED, actor, target=name, kind=kind.value)
     return org
 
 
@@ -38,13 +46,19 @@ def find_org(name):
     return org
 
 
+def list_orgs():
+    """Return every organisation: the publisher(s) first, then schools, each by name."""
+    return db.session.scalars(select(Organization).order_by(Organization.kind,
+                                                            Organization.name)).all()
+
+
 def check_password_strength(password):
     """Raise Invalid unless ``password`` is long enough to resist guessing."""
     if not password or len(password) < MIN_PASSWORD:
         raise Invalid(f"a password needs at least {MIN_PASSWORD} characters")
 
 
-def create_user(email, name, org, password, admin=False):
+def create_user(email, name, org, password, admin=False, actor=None):
     """Add a user of ``org`` with a hashed password; AlreadyExists for a known email."""
     email = (email or "").strip().lower()
     if not _EMAIL.fullmatch(email):
@@ -54,10 +68,11 @@ def create_user(email, name, org, password, admin=False):
     check_password_strength(password)
     if find_user(email, missing_ok=True):
         raise AlreadyExists(f"a user with e-mail {email} already exists")
-    user = User(email=email, name=name.strip(), org=org, is_admin=admin)
+    user = User(email=email, name=name.strip(), org=org, is_admin=bool(admin))
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    audit.record(audit.USER_CREATED, actor, target=email, org=org.name, admin=bool(admin))
     return user
 
 
@@ -70,12 +85,111 @@ def find_user(email, missing_ok=False):
     return user
 
 
-def create_token(user, name="cli"):
-    """Create an API token for ``user``; return the token text, which is never stored."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, name=name, token_hash=ApiToken.hash(token)))
+def get_user(user_id):
+    """Return the user with id ``user_id``; NotFound otherwise."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def list_users():
+    """Return every user, by organisation then name."""
+    return db.session.scalars(select(User).join(User.org)
+                              .order_by(Organization.name, User.name)).all()
+
+
+def deactivate_user(user, actor):
+    """Deactivate ``user``: their sessions and tokens stop working on their next request.
+
+    The session loader and user_for_token both read ``active``, so nothing else
+    needs revoking. Nobody may deactivate themselves (an admin could lock the site out).
+    """
+    if actor is not None and user.id == actor.id:
+        raise Invalid("you cannot deactivate your own account")
+    if user.active:
+        user.active = False
+        db.session.flush()
+        audit.record(audit.USER_DEACTIVATED, actor, target=user.email)
+    return user
+
+
+def reactivate_user(user, actor):
+    """Let a deactivated ``user`` log in and use their unrevoked tokens again."""
+    if not user.active:
+        user.active = True
+        db.session.flush()
+        audit.record(audit.USER_REACTIVATED, actor, target=user.email)
+    return user
+
+
+def temporary_password():
+    """Return a fresh random password, long enough for check_password_strength."""
+    return secrets.token_urlsafe(12)  # 16 characters, 96 bits
+
+
+def reset_password(user, actor):
+    """Give ``user`` a new random password and return it; it is shown once and never stored."""
+    password = temporary_password()
+    user.set_password(password)
     db.session.flush()
+    audit.record(audit.PASSWORD_RESET, actor, target=user.email)
+    return password
+
+
+def change_password(user, current, new):
+    """Change ``user``'s own password; Invalid unless ``current`` is right and ``new`` strong."""
+    if not user.check_password(current or ""):
+        raise Invalid("the current password is wrong", field="current")
+    check_password_strength(new)
+    user.set_password(new)
+    db.session.flush()
+    audit.record(audit.PASSWORD_CHANGED, user, target=user.email)
+
+
+def set_locale(user, locale):
+    """Save ``user``'s language for the pages: one of LOCALES; Invalid otherwise."""
+    if locale not in LOCALES:
+        raise Invalid(f"language must be one of {', '.join(LOCALES)}")
+    if user.locale != locale:
+        user.locale = locale
+        db.session.flush()
+        audit.record(audit.LOCALE_CHANGED, user, target=user.email, locale=locale)
+
+
+def create_token(user, name="cli", actor=None):
+    """Create an API token for ``user``; return the token text, which is never stored."""
+    name = (name or "").strip()
+    if not name or len(name) > TOKEN_NAME_MAX:
+        raise Invalid(f"a token needs a name of at most {TOKEN_NAME_MAX} characters")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user=user, name=name, token_hash=ApiToken.hash(token))
+    db.session.add(row)
+    db.session.flush()
+    audit.record(audit.TOKEN_CREATED, actor, target=user.email, token_id=row.id, name=name)
     return token
+
+
+def list_tokens(user):
+    """Return ``user``'s tokens, newest first, revoked ones included (they show as revoked)."""
+    return db.session.scalars(select(ApiToken).filter_by(user_id=user.id)
+                              .order_by(ApiToken.id.desc())).all()
+
+
+def revoke_token(user, token_id, actor=None):
+    """Revoke ``user``'s own token ``token_id`` at once; NotFound for anyone else's token.
+
+    Revoking twice is harmless and records one event.
+    """
+    row = db.session.scalar(select(ApiToken).filter_by(id=token_id, user_id=user.id))
+    if row is None:
+        raise NotFound(f"no token {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        db.session.flush()
+        audit.record(audit.TOKEN_REVOKED, actor or user, target=user.email,
+                     token_id=row.id, name=row.name)
+    return row
 
 
 def user_for_token(token):

@@ -16,8 +16,11 @@ def can_read_book(user, book):
 
 
 def can_create_book(user):
-    """Admins and the publisher's staff may create books."""
-    return user.is_active and (user.is_admin or user.org.kind == OrgKind.PUBLISHER)
+    """Admins, and the publisher's editors (editor of some book), may create books."""
+    if not user.is_active:
+        return False
+    return user.is_admin or (user.org.kind == OrgKind.PUBLISHER and any(
+        m.role == BookRole.EDITOR for m in user.memberships))
 
 
 def can_manage_book(user, book):
@@ -41,3 +44,35 @@ def can_edit_chapter(user, chapter):
     if BookRole.COORDINATOR in roles:
         return any(a.org_id == user.org_id for a in chapter.assignees)
     return False
+
+
+def can_administer(user):
+    """Only active site admins administer organisations and users."""
+    return user is not None and user.is_active and user.is_admin
+
+
+def can_manage_members(user, book):
+    """Admins and the book's editors add and remove the book's members."""
+    return can_manage_book(user, book)
+
+
+def can_assign_chapter(user, chapter, assignee=None):
+    """May ``user`` make ``assignee`` (an author of the book) an assignee of ``chapter``?
+
+    Editors and admins may assign any author of the book. A coordinator may
+    assign only authors of their own school, and only on chapters that are
+    unassigned or assigned to their school's authors: another school's chapter
+    is not theirs to take. With ``assignee`` None: may they change the
+    chapter's assignees at all (e.g. clear them)?
+    """
+    if user is None or not user.is_active:
+        return False
+    book = chapter.book
+    if assignee is not None and BookRole.AUTHOR not in roles_on(assignee, book):
+        return False
+    if can_manage_book(user, book):
+        return True
+    if BookRole.COORDINATOR not in roles_on(user, book):
+        return False
+    ours = all(a.org_id == user.org_id for a in chapter.assignees)
+    return ours and (assignee is None or assignee.org_id == user.org_id)

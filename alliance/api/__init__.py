@@ -3,12 +3,27 @@ from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 
 from ..errors import DomainError
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter
 from ..people import user_for_token
 from ..store import Conflict, StoreError
 from ..store.errors import BookNotFound, FileNotFound, InvalidPath, InvalidRevision
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _token_refused(response):
+    # Only refused tokens count, so a busy client with a good token is never slowed down.
+    return response.status_code == 401
+
+
+def _too_many_failures():
+    return _("Too many failed authentications from this address. Wait a minute, then try again.")
+
+
+# Failed authentications per client address: past 60 in a minute every call from that
+# address gets 429 until the minute is over, so guessing tokens gets nowhere. The limiter
+# checks before authenticate() runs (app hooks precede blueprint hooks).
+limiter.limit("60 per minute", deduct_when=_token_refused, error_message=_too_many_failures)(bp)
 
 # Store errors as (status, code): what went wrong, in the API's terms.
 _STORE_ERRORS = {

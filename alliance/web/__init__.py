@@ -23,9 +23,13 @@ def load_user(user_id):
 
 def init_app(app):
     """Register the web blueprints, the HTML error pages and the template helpers on ``app``."""
-    from . import auth, books
+    from . import admin, audit, auth, books, members, settings
     app.register_blueprint(auth.bp)
     app.register_blueprint(books.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(settings.bp)
+    app.register_blueprint(members.bp)
     login_manager.login_message = None  # the login page itself says what to do
 
     app.register_error_handler(DomainError, domain_error)

@@ -10,8 +10,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from .. import LOCALES
-from ..extensions import db
+from .. import LOCALES, audit
+from ..extensions import db, limiter
 from ..people import find_user
 
 bp = Blueprint("auth", __name__)
@@ -62,7 +62,25 @@ def _password_matches(user, password):
     return user.check_password(password)
 
 
+def _submitted_account():
+    # The throttling key of an attempt: the e-mail as typed, so 'A@x' and 'a@x ' share a count.
+    return "login-account:" + (request.form.get("email") or "").strip().lower()
+
+
+def _login_failed(response):
+    # Only failed attempts count: a successful login redirects, and must not lock anyone out.
+    return response.status_code != 302
+
+
+def _too_many_attempts():
+    return _("Too many login attempts. Wait a minute, then try again.")
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", key_func=_submitted_account, methods=["POST"],
+               deduct_when=_login_failed, error_message=_too_many_attempts)
+@limiter.limit("30 per minute", methods=["POST"], deduct_when=_login_failed,
+               error_message=_too_many_attempts)
 def login():
     """Show the login form; on success go to ``next`` (a path on this site) or the dashboard."""
     target = safe_path(request.args.get("next")) or url_for("books.dashboard")
@@ -71,21 +89,39 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
+        email = form.email.data.strip().lower()
         user = find_user(form.email.data, missing_ok=True)
         if not _password_matches(user, form.password.data):
             error = _("The e-mail address or the password is wrong.")
+            _record_failure(email, user, "wrong_password")
         elif not user.active:
             error = _("This account has been deactivated. Ask your administrator.")
+            _record_failure(email, user, "deactivated")
         else:
             login_user(user)
+            audit.record(audit.LOGIN, actor=user, target=user.email, address=request.remote_addr)
+            db.session.commit()
             return redirect(target)
     return render_template("auth/login.html", form=form, error=error,
                            next=safe_path(request.args.get("next")))
 
 
+def _record_failure(email, user, reason):
+    # Committed at once: the attempt is the evidence, whatever happens to the request next.
+    # The e-mail is cut short because the form accepts any text; the password is never kept.
+    audit.record(audit.LOGIN_FAILED, actor=None, target=email[:300],
+                 address=request.remote_addr, email=email[:300], reason=reason,
+                 known_account=user is not None)
+    db.session.commit()
+
+
 @bp.post("/logout")
 def logout():
     """End the session (the language chosen stays) and go back to the login page."""
+    if current_user.is_authenticated:
+        audit.record(audit.LOGOUT, actor=current_user, target=current_user.email,
+                     address=request.remote_addr)
+        db.session.commit()
     logout_user()
     flash(_("You have logged out."))
     return redirect(url_for("auth.login"))
