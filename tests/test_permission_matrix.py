@@ -1,10 +1,12 @@
 """Every web route and API endpoint, for every kind of person: the expected answer.
 
 A refused request must change nothing in Git or the database. A route that is
-not listed in CASES fails test_every_route_is_in_the_matrix: add it here with
-its expected answers when you add it to the app.
+listed in no tests/matrix_cases_*.py module fails test_every_route_is_in_the_matrix:
+add it there with its expected answers when you add it to the app.
 """
 import hashlib
+import importlib
+import pathlib
 
 import pytest
 from sqlalchemy import select, text
@@ -16,111 +18,11 @@ from alliance.people import create_org, create_token, create_user
 from alliance.store import Person
 
 from conftest import PASSWORD
+from matrix import ROLES, SVG, VOLATILE_TABLES
 
-ROLES = ["anonymous", "author", "other_author", "outsider", "coordinator", "editor",
-         "production", "admin"]
-READERS = {r: 200 for r in ROLES[1:]} | {"outsider": 404}
-# Tables whose rows change as a side effect of being asked (token use, audit) are not
-# part of "what a refused write changed".
-VOLATILE_TABLES = {"api_token", "audit_event", "alembic_version"}
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
-
-
-def expect(anonymous, **by_role):
-    """Expected status per role: ``by_role`` names exceptions to the readers' default."""
-    table = dict(READERS)
-    table.update(by_role)
-    table["anonymous"] = anonymous
-    return table
-
-
-class Case:
-    """One request: endpoint, method, URL (with {rev}, {head}), JSON or form body, answers."""
-
-    def __init__(self, endpoint, method, url, expected, json=None, form=None, write=False):
-        self.endpoint, self.method, self.url = endpoint, method, url
-        self.expected, self.json, self.form, self.write = expected, json, form, write
-
-
-WEB_READ = expect(302)
-EVERYONE = {r: 200 for r in ROLES} | {"anonymous": 302}
-EVERYONE_POST = {r: 302 for r in ROLES}
-ADMIN_GET = {r: 403 for r in ROLES} | {"anonymous": 302, "admin": 200}
-ADMIN_POST = {r: 403 for r in ROLES} | {"anonymous": 302, "admin": 302}
-MEMBERS_POST = expect(302, author=403, other_author=403, coordinator=403, production=403,
-                      editor=302, admin=302)
-API_READ = expect(401)
-API_EDITORS_WRITE = expect(401, author=403, other_author=403, coordinator=403,
-                           production=403, editor=201, admin=201)
-CHAPTER_WRITERS = expect(401, other_author=403, production=403)
-
-CASES = [
-    Case("auth.login", "GET", "/login", {r: 200 for r in ROLES} | {
-        r: 302 for r in ROLES[1:]}),
-    Case("auth.login", "POST", "/login", {r: 302 for r in ROLES} | {"anonymous": 200},
-         form={"email": "nobody@x.test", "password": "wrong-password"}),
-    Case("auth.logout", "POST", "/logout", {r: 302 for r in ROLES}),
-    Case("auth.switch_language", "POST", "/lang", {r: 302 for r in ROLES},
-         form={"lang": "en"}),
-    Case("books.dashboard", "GET", "/", expect(302, outsider=200)),
-    Case("books.book", "GET", "/books/labor-rights", WEB_READ),
-    Case("books.chapter", "GET", "/books/labor-rights/chapters/ch01", WEB_READ),
-    Case("books.image", "GET", "/books/labor-rights/files/{head}/images/fig.svg", WEB_READ),
-    Case("members.index", "GET", "/books/labor-rights/members", WEB_READ),
-    Case("members.add", "POST", "/books/labor-rights/members", MEMBERS_POST,
-         form={"email": "target@sd.test", "role": "author"}, write=True),
-    Case("members.remove", "POST", "/books/labor-rights/members/{member_id}/remove",
-         MEMBERS_POST, write=True),
-    Case("members.assign", "POST", "/books/labor-rights/chapters/ch01/assignees",
-         expect(302, author=403, other_author=403, production=403, coordinator=302,
-                editor=302, admin=302),
-         form={"assignees": "{author_id}"}, write=True),
-    Case("settings.index", "GET", "/settings", EVERYONE),
-    Case("settings.password", "POST", "/settings/password", EVERYONE_POST,
-         form={"current": PASSWORD, "new": "a-new-long-password",
-               "confirm": "a-new-long-password"}),
-    Case("settings.language", "POST", "/settings/language", EVERYONE_POST,
-         form={"lang": "en"}),
-    Case("settings.create_token", "POST", "/settings/tokens", EVERYONE_POST,
-         form={"name": "laptop"}),
-    Case("settings.revoke_token", "POST", "/settings/tokens/{token_id}/revoke",
-         EVERYONE_POST),
-    Case("admin.index", "GET", "/admin/", ADMIN_GET),
-    Case("admin.orgs", "GET", "/admin/orgs", ADMIN_GET),
-    Case("admin.orgs", "POST", "/admin/orgs", ADMIN_POST,
-         form={"name": "新学校{role}", "kind": "school"}, write=True),
-    Case("admin.users", "GET", "/admin/users", ADMIN_GET),
-    Case("admin.users", "POST", "/admin/users", ADMIN_POST,
-         form={"email": "new-{role}@sd.test", "name": "新人", "org": "{target_org}"},
-         write=True),
-    Case("admin.deactivate", "POST", "/admin/users/{target_id}/deactivate", ADMIN_POST,
-         write=True),
-    Case("admin.reactivate", "POST", "/admin/users/{target_id}/reactivate", ADMIN_POST,
-         write=True),
-    Case("admin.reset_password", "POST", "/admin/users/{target_id}/reset-password",
-         ADMIN_POST, write=True),
-    Case("audit.audit_log", "GET", "/admin/audit", ADMIN_GET),
-    Case("audit.audit_csv", "GET", "/admin/audit.csv", ADMIN_GET),
-    Case("api.list_books", "GET", "/api/v1/books", expect(401, outsider=200)),
-    Case("api.create_book", "POST", "/api/v1/books",
-         expect(401, author=403, other_author=403, outsider=403, coordinator=403,
-                production=403, editor=201, admin=201),
-         json={"slug": "new-{role}", "title": "新书", "lead_org": "安徽省总工会干部学校"},
-         write=True),
-    Case("api.add_member", "POST", "/api/v1/books/labor-rights/members", API_EDITORS_WRITE,
-         json={"email": "outsider@sd.test", "role": "author"}, write=True),
-    Case("api.list_chapters", "GET", "/api/v1/books/labor-rights/chapters", API_READ),
-    Case("api.create_chapter", "POST", "/api/v1/books/labor-rights/chapters",
-         API_EDITORS_WRITE, json={"id": "new-{role}", "title": "新章"}, write=True),
-    Case("api.get_chapter", "GET", "/api/v1/books/labor-rights/chapters/ch01", API_READ),
-    Case("api.save_chapter", "PUT", "/api/v1/books/labor-rights/chapters/ch01",
-         CHAPTER_WRITERS, json={"content": "# 第一章\n\n{role}改写。\n",
-                                "base_revision": "{head}"}, write=True),
-    Case("api.chapter_history", "GET", "/api/v1/books/labor-rights/chapters/ch01/history",
-         API_READ),
-    Case("api.chapter_diff", "GET",
-         "/api/v1/books/labor-rights/chapters/ch01/diff?from={first}&to={head}", API_READ),
-]
+MODULES = [importlib.import_module(p.stem) for p in
+           sorted(pathlib.Path(__file__).parent.glob("matrix_cases_*.py"))]
+CASES = [case for module in MODULES for case in module.CASES]
 
 
 @pytest.fixture
@@ -149,6 +51,10 @@ def people(world, app):
         world.emails.update(production=production.email, admin=admin.email,
                             outsider=outsider.email)
         db.session.commit()
+        for module in MODULES:
+            if hasattr(module, "prepare"):
+                world.values.update(module.prepare(app, world))
+                db.session.commit()
     return world
 
 
