@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Column, Enum, ForeignKey, String, Table, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from ..extensions import db
 
 
 def utcnow():

@@ -1,0 +1,7 @@
+"""The SQLAlchemy models, one module per area; import them from here.
+
+core: organisations, people, tokens, books, members, chapters, audit events.
+Each area that adds tables adds its module and one import line below.
+"""
+from .core import (ApiToken, AuditEvent, Book, BookMember, BookRole, Chapter,  # noqa: F401
+                   ChapterState, Organization, OrgKind, User, chapter_assignee, utcnow)
