@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := git fonts-noto-cjk libharfbuzz-subset0 libharfbuzz0b libpango
 # Tests also drive a real browser.
 TEST_PACKAGES := chromium
 
-.PHONY: help system test-system venv translations test e2e bench demo clean
+.PHONY: help system test-system venv translations test e2e bench demo clean assets
 
 help:
 	@echo "make demo   install what is missing, seed the demo alliance, serve on 127.0.0.1:5000"
@@ -52,6 +52,15 @@ bench: system venv
 
 demo: system venv
 	$(BIN)/alliance demo
+
+# The chapter editor (CodeMirror 6 from npm), bundled into one committed file: the app itself
+# needs no node. Run after changing assets/ or package.json.
+assets:
+	npm ci --no-audit --no-fund
+	npx esbuild assets/editor.js --bundle --minify --format=iife --target=es2020 \
+		--legal-comments=eof --outfile=alliance/static/vendor/editor.bundle.js \
+		'--banner:js=/*! CodeMirror 6, Lezer, style-mod: MIT License, see editor.bundle.LICENSE.txt */'
+	cp node_modules/@codemirror/view/LICENSE alliance/static/vendor/editor.bundle.LICENSE.txt
 
 clean:
 	rm -rf $(VENV) instance

@@ -46,7 +46,8 @@ def create_app(test_config=None):
         app.config["SECRET_KEY"] = instance_secret(app.instance_path)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS)
+    from .models.search import include_name  # autogenerate must not drop the search index
+    migrate.init_app(app, db, directory=MIGRATIONS, include_name=include_name)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from . import audit, bookmeta
+from . import audit, bookmeta, search
 from .errors import AlreadyExists, ChapterLocked, Forbidden, Invalid, NotFound
 from .extensions import db
 from .models import Book, BookMember, BookRole, Chapter, ChapterState, utcnow
@@ -177,6 +177,7 @@ def create_chapter(store, book, key, title, assignees, actor, content=b""):
     db.session.add(chapter)
     book.head_revision = result.revision
     db.session.flush()
+    search.index_chapter(chapter, content.decode("utf-8", "replace"))
     return chapter
 
 
@@ -229,3 +230,4 @@ def record_change(chapter, revision, user):
     chapter.updated_by = user
     chapter.book.head_revision = revision
     db.session.flush()
+    search.index_chapter(chapter)

@@ -186,6 +186,25 @@ def book_member(book, email, role):
     click.echo(f"{email} is now {role} of {book}")
 
 
+@main.command("check")
+@click.option("--repair", is_flag=True, help="Make the database agree with Git where Git can tell.")
+def check_command(repair):
+    """Verify every repository (fsck) and that the database agrees with Git.
+
+    Prints each finding; exits 1 when any finding is left unrepaired.
+    """
+    from .integrity import check
+    findings = check(manuscript_store(), repair=repair)
+    for finding in findings:
+        click.echo(str(finding))
+    if repair:
+        db.session.commit()
+    if any(not f.repaired for f in findings):
+        sys.exit(1)
+    click.echo(f"Checked {len(manuscript_store().slugs())} repositories: "
+               + ("all findings repaired" if findings else "nothing found"))
+
+
 def _first_admin():
     from sqlalchemy import select
 

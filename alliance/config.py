@@ -21,6 +21,10 @@ _ENV_SETTINGS = {
     "MAX_CONTENT_LENGTH": int,
     "REDIS_URL": str,
     "RATELIMIT_ENABLED": bool,
+    "SMTP_HOST": str,
+    "SMTP_PORT": int,
+    "SMTP_FROM": str,
+    "BASE_URL": str,
 }
 
 
@@ -47,6 +51,10 @@ def load_config(environ=None):
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "REDIS_URL": None,
         "RATELIMIT_ENABLED": True,
+        "SMTP_HOST": None,  # e-mail notifications are sent only when a host is set
+        "SMTP_PORT": 25,
+        "SMTP_FROM": "alliance@localhost",
+        "BASE_URL": "http://127.0.0.1:5000",  # links in e-mails start with this
     }
     for name, kind in _ENV_SETTINGS.items():
         raw = environ.get(f"ALLIANCE_{name}")

@@ -76,3 +76,59 @@ def can_assign_chapter(user, chapter, assignee=None):
         return False
     ours = all(a.org_id == user.org_id for a in chapter.assignees)
     return ours and (assignee is None or assignee.org_id == user.org_id)
+
+
+def can_push_book(user, book):
+    """May ``user`` push to the book's repository at all? Its editors, and whoever may edit
+    one of its chapters; what each push may change is can_push_file's question."""
+    return can_manage_book(user, book) or any(can_edit_chapter(user, c) for c in book.chapters)
+
+
+def can_push_file(user, book, chapter=None):
+    """May ``user`` change a file of ``book`` by a Git push? A chapter's file (``chapter``
+    given): whoever may edit the chapter. Anything else (book.yaml, images/, a new
+    chapter's file): the book's editors, as on the pages."""
+    if chapter is not None:
+        return can_edit_chapter(user, chapter)
+    return can_manage_book(user, book)
+
+
+def can_upload_image(user, book):
+    """Editors, and anyone who may edit some chapter of the book, add images to it."""
+    return user.is_active and (can_manage_book(user, book)
+                               or any(can_edit_chapter(user, c) for c in book.chapters))
+
+
+def can_submit_chapter(user, chapter):
+    """The chapter's assigned authors, and coordinators of their schools, submit it for review."""
+    if user is None or not user.is_active:
+        return False
+    roles = roles_on(user, chapter.book)
+    if BookRole.AUTHOR in roles and user in chapter.assignees:
+        return True
+    return BookRole.COORDINATOR in roles and any(a.org_id == user.org_id
+                                                 for a in chapter.assignees)
+
+
+def can_pass_stage(user, book, reviewer):
+    """The stage's assigned ``reviewer`` passes it; with nobody assigned, any editor of the book."""
+    if user is None or not user.is_active:
+        return False
+    if reviewer is not None:
+        return user.id == reviewer.id
+    return BookRole.EDITOR in roles_on(user, book)
+
+
+def can_reopen_chapter(user, chapter):
+    """Editors of the book (and admins) reopen an approved chapter."""
+    return can_manage_book(user, chapter.book)
+
+
+def can_comment_chapter(user, chapter):
+    """Those who may edit the chapter (editors, its authors, their coordinators) discuss it."""
+    return user is not None and can_edit_chapter(user, chapter)
+
+
+def can_read_book_audit(user, book):
+    """Editors of the book and admins read its audit log and configure its review stages."""
+    return user is not None and can_manage_book(user, book)

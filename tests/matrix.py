@@ -27,9 +27,12 @@ def expect(anonymous, **by_role):
 class Case:
     """One request: endpoint, method, URL (with {rev}, {head}), JSON or form body, answers."""
 
-    def __init__(self, endpoint, method, url, expected, json=None, form=None, write=False):
+    def __init__(self, endpoint, method, url, expected, json=None, form=None, write=False,
+                 auth=None):
         self.endpoint, self.method, self.url = endpoint, method, url
         self.expected, self.json, self.form, self.write = expected, json, form, write
+        # auth="basic": e-mail and API token as HTTP Basic (Git over HTTP), no session.
+        self.auth = auth
 
     def __repr__(self):
         return f"{self.method} {self.endpoint}"

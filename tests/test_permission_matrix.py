@@ -4,6 +4,7 @@ A refused request must change nothing in Git or the database. A route that is
 listed in no tests/matrix_cases_*.py module fails test_every_route_is_in_the_matrix:
 add it there with its expected answers when you add it to the app.
 """
+import base64
 import hashlib
 import importlib
 import pathlib
@@ -80,7 +81,10 @@ def request_as(app, people, case, role):
             user = db.session.scalar(select(User).filter_by(email=people.emails[role]))
             user_id = user.id
             token_id = db.session.scalar(select(ApiToken.id).filter_by(user_id=user_id))
-        if case.endpoint.startswith("api."):
+        if case.auth == "basic":
+            basic = f"{people.emails[role]}:{people.tokens[people.emails[role]]}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(basic).decode()
+        elif case.endpoint.startswith("api."):
             headers["Authorization"] = f"Bearer {people.tokens[people.emails[role]]}"
         else:
             with client.session_transaction() as session:

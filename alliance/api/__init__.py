@@ -114,5 +114,6 @@ def _translate(exc):
 def init_app(app):
     """Register the API on ``app``; it is exempt from CSRF because it takes no cookies."""
     from . import books  # noqa: F401  (routes register on bp)
+    from . import review  # noqa: F401
     csrf.exempt(bp)
     app.register_blueprint(bp)

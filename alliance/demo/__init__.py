@@ -11,6 +11,7 @@ from ..books import add_member, create_book, create_chapter, person, record_chan
 from ..extensions import db
 from ..models import Book, Organization, OrgKind
 from ..people import create_org, create_user, find_user
+from ..workflow import configure_stages
 
 CONTENT = Path(__file__).parent / "content"
 PASSWORD = "alliance-demo-2026"
@@ -27,6 +28,8 @@ SCHOOLS = [
     "井冈山职工教育培训中心",
 ]
 BOOK_SLUG = "xinjiuye-quanyi"
+# The book's three reviews (三审) and who passes each.
+STAGES = [("初审", "editor@cwph.demo"), ("复审", "senior@cwph.demo"), ("终审", "chief@cwph.demo")]
 # (role on the book, e-mail, name, organisation, chapters written)
 PEOPLE = [
     ("admin", "admin@alliance.demo", "系统管理员", PUBLISHER, []),
@@ -67,6 +70,7 @@ def _seed_book(store, orgs, users):
     for role, email, *_rest in PEOPLE:
         if role != "admin":
             add_member(book, users[email], role)
+    configure_stages(book, [(name, users[email]) for name, email in STAGES], False, editor)
     writers = {key: users[email] for _r, email, _n, _o, keys in PEOPLE for key in keys}
     for entry in meta["chapters"]:
         create_chapter(store, book, entry["id"], entry["title"], [writers[entry["id"]]], editor)

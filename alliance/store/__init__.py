@@ -4,7 +4,10 @@ Use ManuscriptStore(root).book(slug) to get a BookRepo, whose load, save, log,
 diff, restore and list_files are the whole API.
 """
 import os
+import shlex
 import shutil
+import sys
+import tempfile
 
 import git
 
@@ -18,10 +21,42 @@ __all__ = [
     "ManuscriptStore", "BookRepo", "Person", "Revision", "SaveResult", "StoreError",
     "BookExists", "BookNotFound", "ConcurrentUpdate", "Conflict", "FileNotFound",
     "InvalidPath", "InvalidRevision", "InvalidSlug", "check_path", "check_revision",
-    "check_slug",
+    "check_slug", "install_hooks",
 ]
 
 PLATFORM = Person("Alliance", "platform@alliance.local")
+# Pushes over HTTP are checked and recorded by the app's hooks (alliance.githooks).
+HOOK_COMMAND = (sys.executable, "-m", "alliance.githooks")
+HOOKS = ("pre-receive", "post-receive")
+
+
+def install_hooks(path, command=HOOK_COMMAND):
+    """Make pushes into the repository at ``path`` run ``command <hook>`` as their
+    pre-receive and post-receive hooks, with every received object fsck-checked.
+
+    Cheap when the hooks are already current, so it can run before every push.
+    """
+    changed = False
+    for hook in HOOKS:
+        script = ("#!/bin/sh\n# Installed by Alliance: pushes obey the book's rules.\n"
+                  f"exec {shlex.join([*command, hook])}\n")
+        target = os.path.join(path, "hooks", hook)
+        try:
+            with open(target) as handle:
+                if handle.read() == script:
+                    continue
+        except FileNotFoundError:
+            pass
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        # Write aside and rename, so a push running now sees the old hook or the new one.
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{hook}-")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(script)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, target)
+        changed = True
+    if changed:
+        gitcmd.run(path, ["config", "receive.fsckObjects", "true"])
 
 
 class ManuscriptStore:
@@ -55,6 +90,7 @@ class ManuscriptStore:
             git.Repo.init(path, bare=True, initial_branch="main").close()
             # Keep reflogs in a bare repo: they let an operator see every move of main.
             gitcmd.run(path, ["config", "core.logAllRefUpdates", "always"])
+            install_hooks(path)
             book = BookRepo(path, self.committer)
             book.save(files, None, author, message)
         except BaseException:

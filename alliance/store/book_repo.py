@@ -9,6 +9,7 @@ new head, so concurrent writers never lose each other's commits.
 import fcntl
 import os
 import random
+import re
 import tempfile
 import time
 from contextlib import contextmanager
@@ -28,6 +29,15 @@ from .validate import check_path, check_revision
 BRANCH = "refs/heads/main"
 ZERO = "0" * 40
 MAX_ATTEMPTS = 200
+# The only refs besides main the platform moves: approved revisions, one per chapter key.
+_PIN_REF = re.compile(r"refs/approved/[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+
+
+def _pin_ref(name):
+    # Ref names come from our own code, never from users: a bad one is a bug, not input.
+    if not isinstance(name, str) or not _PIN_REF.fullmatch(name):
+        raise ValueError(f"{name!r} is not a ref the platform may move")
+    return name
 
 
 @dataclass(frozen=True)
@@ -212,6 +222,15 @@ class BookRepo:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def set_ref(self, name, rev):
+        """Point ``name`` (refs/approved/<chapter key>) at commit ``rev``, creating it if needed."""
+        gitcmd.run(self.path, ["update-ref", "-m", "alliance pin", "--", _pin_ref(name),
+                               self.resolve(rev)])
+
+    def delete_ref(self, name):
+        """Remove ``name`` (refs/approved/<chapter key>); removing a missing ref is harmless."""
+        gitcmd.run(self.path, ["update-ref", "-d", "--", _pin_ref(name)])
 
     def restore(self, path, rev, author, message=None):
         """Make ``path`` as it was at ``rev`` again, as a new commit on top of head."""

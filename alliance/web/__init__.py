@@ -30,6 +30,15 @@ def init_app(app):
     app.register_blueprint(admin.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(members.bp)
+    from .editor import bp as editor_bp
+    app.register_blueprint(editor_bp)
+    from .git import bp as git_bp
+    app.register_blueprint(git_bp)
+    from .content import bp as content_bp
+    app.register_blueprint(content_bp)
+    from . import inbox, review, timeline  # issue 5: the review workflow
+    for area in (review, timeline, inbox):
+        app.register_blueprint(area.bp)
     login_manager.login_message = None  # the login page itself says what to do
 
     app.register_error_handler(DomainError, domain_error)

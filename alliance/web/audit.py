@@ -36,6 +36,7 @@ ACTION_LABELS = {
     audit.ORG_CREATED: _l("Organisation created"),
     audit.CHAPTER_ASSIGNED: _l("Chapter assigned"),
     audit.LOCALE_CHANGED: _l("Language changed"),
+    audit.CHAPTER_RESTORED: _l("Chapter restored"),
 }
 
 

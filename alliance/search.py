@@ -1,0 +1,146 @@
+"""Full-text search of chapters across the books a person may read.
+
+The index (models/search.py) holds each chapter's title and Markdown as of its
+latest revision. ``index_chapter`` runs after every change (books.record_change
+calls it), ``remove_chapter`` when a chapter goes, ``reindex`` repairs a book.
+Writes go through the caller's session, so they commit or roll back with it.
+"""
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+from sqlalchemy import bindparam, text
+
+from . import books as book_service
+from .extensions import db, manuscript_store
+from .models.search import TABLE
+
+# Snippet markers: control characters that never survive into indexed text.
+OPEN, CLOSE = "\x02", "\x03"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+MIN_TRIGRAM = 3  # the trigram tokenizer cannot match fewer characters
+SNIPPET_CHARS = 40
+MAX_QUERY = 200
+
+
+def available():
+    """Return True when the database has the FTS5 index (SQLite)."""
+    return db.engine.dialect.name == "sqlite"
+
+
+def _clean(value):
+    return _CONTROL.sub(" ", value or "")
+
+
+def index_chapter(chapter, content=None):
+    """Put the chapter's title and text (default: read from Git at its revision) in the index."""
+    if not available():
+        return
+    if content is None:
+        repo = manuscript_store().book(chapter.book.slug)
+        content = repo.load(chapter.path, chapter.revision).decode("utf-8", "replace")
+    remove_chapter(chapter.book, chapter.key)
+    db.session.execute(
+        text(f"INSERT INTO {TABLE} (book_id, chapter_key, revision, title, body) "
+             "VALUES (:book, :key, :rev, :title, :body)"),
+        {"book": chapter.book.id, "key": chapter.key, "rev": chapter.revision,
+         "title": _clean(chapter.title), "body": _clean(content)})
+
+
+def remove_chapter(book, key):
+    """Take chapter ``key`` of ``book`` out of the index."""
+    if available():
+        db.session.execute(text(f"DELETE FROM {TABLE} WHERE book_id = :book "
+                                "AND chapter_key = :key"), {"book": book.id, "key": key})
+
+
+def reindex(book):
+    """Rebuild the book's part of the index from Git; return the number of chapters indexed."""
+    if not available():
+        return 0
+    db.session.execute(text(f"DELETE FROM {TABLE} WHERE book_id = :book"), {"book": book.id})
+    for chapter in book.chapters:
+        index_chapter(chapter)
+    return len(book.chapters)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One chapter that matches: where it is, at which revision, and the matching passage."""
+
+    book: object
+    chapter_key: str
+    title: str
+    revision: str
+    snippet: Markup
+
+
+def search(user, query, limit=50):
+    """Return the Hits for ``query`` among the books ``user`` may read, best first.
+
+    Every whitespace-separated term must occur (as a phrase). Terms shorter than
+    three characters cannot use the trigram index and fall back to LIKE.
+    """
+    terms = _clean(query)[:MAX_QUERY].split()
+    books = {b.id: b for b in book_service.visible_books(user)}
+    if not terms or not books or not available():
+        return []
+    if all(len(t) >= MIN_TRIGRAM for t in terms):
+        rows = _match(terms, list(books), limit)
+    else:
+        rows = _like(terms, list(books), limit)
+    return [Hit(books[row.book_id], row.chapter_key, row.title, row.revision,
+                _highlight(row.snippet)) for row in rows]
+
+
+def _match(terms, book_ids, limit):
+    phrase = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    statement = text(
+        f"SELECT book_id, chapter_key, revision, title, "
+        f"snippet({TABLE}, -1, :open, :close, '…', 24) AS snippet "
+        f"FROM {TABLE} WHERE {TABLE} MATCH :phrase AND book_id IN :books "
+        "ORDER BY rank LIMIT :limit").bindparams(bindparam("books", expanding=True))
+    return db.session.execute(statement, {"open": OPEN, "close": CLOSE, "phrase": phrase,
+                                          "books": book_ids, "limit": limit}).all()
+
+
+def _like(terms, book_ids, limit):
+    where = " AND ".join(f"(body LIKE :t{i} ESCAPE '\\' OR title LIKE :t{i} ESCAPE '\\')"
+                         for i in range(len(terms)))
+    params = {f"t{i}": "%" + re.sub(r"([%_\\])", r"\\\1", t) + "%"
+              for i, t in enumerate(terms)}
+    statement = text(
+        f"SELECT book_id, chapter_key, revision, title, body FROM {TABLE} "
+        f"WHERE book_id IN :books AND {where} LIMIT :limit"
+    ).bindparams(bindparam("books", expanding=True))
+    rows = db.session.execute(statement, {**params, "books": book_ids, "limit": limit}).all()
+    return [_Row(r.book_id, r.chapter_key, r.revision, r.title,
+                 _passage(r.body, terms) or _passage(r.title, terms)) for r in rows]
+
+
+@dataclass(frozen=True)
+class _Row:
+    book_id: int
+    chapter_key: str
+    revision: str
+    title: str
+    snippet: str
+
+
+def _passage(body, terms):
+    """Return the text around the first term found in ``body``, terms marked; '' if none."""
+    lowered = body.lower()
+    found = [(lowered.find(t.lower()), t) for t in terms if t.lower() in lowered]
+    if not found:
+        return ""
+    start = max(min(found)[0] - SNIPPET_CHARS // 2, 0)
+    passage = body[start:start + SNIPPET_CHARS * 2]
+    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+    marked = pattern.sub(lambda m: OPEN + m.group(0) + CLOSE, passage)
+    return ("…" if start else "") + marked + ("…" if start + len(passage) < len(body) else "")
+
+
+def _highlight(snippet):
+    """Escape the snippet (it is the author's text), then turn the markers into <mark>."""
+    escaped = str(escape(snippet or ""))
+    return Markup(escaped.replace(OPEN, "<mark>").replace(CLOSE, "</mark>"))

@@ -1,0 +1,16 @@
+"""The search page: chapters matching a phrase, in the books the person may read."""
+from flask import render_template, request
+from flask_login import current_user, login_required
+
+from ... import search as svc
+from . import bp
+
+
+@bp.get("/search")
+@login_required
+def search():
+    """Matching chapters with book, revision and a highlighted passage; ``?q=`` the query."""
+    query = (request.args.get("q") or "").strip()[:svc.MAX_QUERY]
+    hits = svc.search(current_user, query) if query else []
+    return render_template("content/search.html", query=query, hits=hits,
+                           available=svc.available())
