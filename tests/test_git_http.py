@@ -359,6 +359,40 @@ def test_pushes_made_outside_the_app_are_refused(site, tmp_path):
     assert answer.returncode != 0 and "push through the app" in answer.stderr
 
 
+def test_a_chapter_approved_through_three_stages_refuses_pushes_until_reopened(site):
+    """三审 through the API pins and locks ch06; a push is refused; after reopen it lands."""
+    app = site.app()
+    with app.app_context():
+        from alliance.books import find_book
+        from alliance.workflow import configure_stages
+        book = find_book("labor-rights")
+        editor = find_user(site.emails["editor"])
+        # A small press: one editor passes all three stages.
+        configure_stages(book, [("初审", editor), ("复审", editor), ("终审", editor)],
+                         True, editor)
+        db.session.commit()
+        db.engine.dispose()
+    review = "/chapters/ch06/review"
+    assert site.api("author", review, "POST", json={"action": "submit"}).status_code == 200
+    for _stage in range(3):
+        answer = site.api("editor", review, "POST", json={"action": "approve", "comment": "同意"})
+        assert answer.status_code == 200, answer.text
+    assert answer.json()["state"] == "approved"
+    pinned = git("rev-parse", "refs/approved/ch06", cwd=site.git_dir).stdout.strip()
+    assert pinned == site.head() or git("merge-base", "--is-ancestor", pinned, site.head(),
+                                        cwd=site.git_dir).returncode == 0
+    clone = site.clone("author")
+    before = site.head()
+    edit(clone, "chapters/ch06.md", "终审后又改。\n")
+    refused = git("push", "origin", "main", cwd=clone, check=False)
+    assert refused.returncode != 0 and "chapters/ch06.md" in refused.stderr
+    assert site.head() == before
+    assert site.api("editor", review, "POST", json={"action": "reopen"}).status_code == 200
+    git("push", "origin", "main", cwd=clone)
+    content = site.api("author", "/chapters/ch06").json()["content"]
+    assert content.endswith("终审后又改。\n")
+
+
 def test_zz_after_everything_the_repository_is_sound_and_the_database_agrees(site):
     git("fsck", "--strict", "--no-dangling", cwd=site.git_dir)
     check = subprocess.run([sys.executable, "-m", "alliance.cli", "check"], capture_output=True,
