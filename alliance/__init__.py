@@ -61,6 +61,10 @@ def create_app(test_config=None):
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    if app.config["PROXY_FIX"]:
+        # Behind one reverse proxy: client address, scheme and host come from its headers.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
     return app
 
 

@@ -25,6 +25,7 @@ _ENV_SETTINGS = {
     "SMTP_PORT": int,
     "SMTP_FROM": str,
     "BASE_URL": str,
+    "PROXY_FIX": bool,
 }
 
 
@@ -55,6 +56,7 @@ def load_config(environ=None):
         "SMTP_PORT": 25,
         "SMTP_FROM": "alliance@localhost",
         "BASE_URL": "http://127.0.0.1:5000",  # links in e-mails start with this
+        "PROXY_FIX": False,  # trust X-Forwarded-* from one reverse proxy in front
     }
     for name, kind in _ENV_SETTINGS.items():
         raw = environ.get(f"ALLIANCE_{name}")

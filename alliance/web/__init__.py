@@ -39,6 +39,8 @@ def init_app(app):
     from . import inbox, review, timeline  # issue 5: the review workflow
     for area in (review, timeline, inbox):
         app.register_blueprint(area.bp)
+    from .health import bp as health_bp  # issue 9: for load balancers, no login
+    app.register_blueprint(health_bp)
     login_manager.login_message = None  # the login page itself says what to do
 
     app.register_error_handler(DomainError, domain_error)

@@ -1,0 +1,14 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Each worker builds its own app from the ALLIANCE_* settings; saves are safe across
+processes (Git compare-and-swap, SQLite WAL or PostgreSQL).
+"""
+import os
+
+bind = os.environ.get("ALLIANCE_BIND", "127.0.0.1:8000")
+workers = 2
+threads = 4
+# Exports (PDF, EPUB) run inside a request in the embedded set-up and can take a while.
+timeout = 120
+# The addresses whose X-Forwarded-* headers gunicorn trusts: the reverse proxy's.
+forwarded_allow_ips = os.environ.get("ALLIANCE_FORWARDED_ALLOW_IPS", "127.0.0.1")
