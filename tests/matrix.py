@@ -28,11 +28,14 @@ class Case:
     """One request: endpoint, method, URL (with {rev}, {head}), JSON or form body, answers."""
 
     def __init__(self, endpoint, method, url, expected, json=None, form=None, write=False,
-                 auth=None):
+                 auth=None, answer=None):
         self.endpoint, self.method, self.url = endpoint, method, url
         self.expected, self.json, self.form, self.write = expected, json, form, write
         # auth="basic": e-mail and API token as HTTP Basic (Git over HTTP), no session.
         self.auth = auth
+        # answer: JSON every 200 answer must be exactly, whoever asks (so it shows nothing
+        # that depends on the person).
+        self.answer = answer
 
     def __repr__(self):
         return f"{self.method} {self.endpoint}"

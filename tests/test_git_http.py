@@ -23,8 +23,8 @@ from alliance.extensions import db, manuscript_store
 from alliance.models import Chapter, ChapterState
 from alliance.people import create_org, create_token, create_user, find_user, revoke_token
 
-from api.test_api_concurrency import free_port
 from conftest import PASSWORD
+from helpers import free_port
 
 CHAPTERS = {"ch01": "author", "ch02": "other", "ch03": "author", "ch04": "author",
             "ch05": "author", "ch06": "author"}

@@ -1,6 +1,5 @@
 """The documented production command serves the app: `gunicorn -c gunicorn.conf.py wsgi:app`."""
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -8,12 +7,7 @@ import time
 import requests
 
 from alliance.config import PROJECT_ROOT
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from helpers import free_port
 
 
 def test_gunicorn_with_the_project_config_answers_health(tmp_path):

@@ -111,6 +111,8 @@ def test_route_answers_each_role_as_expected(app, people, case):
         before = snapshot(app) if case.write else None
         answer = request_as(app, people, case, role)
         assert answer.status_code == case.expected[role], (role, answer.get_data(as_text=True)[:300])
+        if case.answer is not None and answer.status_code == 200:
+            assert answer.json == case.answer, role
         refused = answer.status_code >= 400 or role == "anonymous"
         if case.write and refused:
             assert snapshot(app) == before, f"refused {role} changed something"

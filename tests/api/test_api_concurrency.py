@@ -1,7 +1,6 @@
 """Eight client processes saving one chapter through a served app lose nothing."""
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,14 +12,10 @@ from alliance import create_app
 from alliance.books import add_member, create_book, create_chapter
 from alliance.extensions import db, manuscript_store
 from alliance.people import create_org, create_token, create_user
+from helpers import free_port
 
 WRITERS, SAVES, GAP = 8, 25, 4
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The demo, served by `alliance demo` as `make demo` does, used in a real Chromium."""
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -9,17 +8,14 @@ import time
 import pytest
 import requests
 
+from helpers import free_port
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.e2e
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update",
                 "--disable-sync"]
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

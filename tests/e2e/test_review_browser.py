@@ -7,7 +7,8 @@ import time
 import pytest
 import requests
 
-from test_demo_browser import BROWSER_ARGS, CHROMIUM, free_port, login  # noqa: F401
+from helpers import free_port
+from test_demo_browser import browser, login  # noqa: F401  (fixtures)
 from test_review_api import Inbox
 
 pytestmark = pytest.mark.e2e
@@ -52,15 +53,6 @@ def demo(tmp_path_factory, smtp):
     yield url, home, {"Authorization": f"Bearer {token}"}
     proc.terminate()
     proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield browser
-        browser.close()
 
 
 def person(browser, url, email, violations):
