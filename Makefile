@@ -5,11 +5,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Runtime: git, Noto CJK fonts, HarfBuzz's subsetter (fast CJK font embedding), Pango for WeasyPrint.
+# Runtime: git, Noto CJK fonts, HarfBuzz's subsetter (fast CJK font embedding), Pango for WeasyPrint,
+# poppler-utils (pdffonts, pdfimages: the pre-publication checks), Java (EPUBCheck).
 SYSTEM_PACKAGES := git fonts-noto-cjk libharfbuzz-subset0 libharfbuzz0b libpango-1.0-0 \
-	libpangoft2-1.0-0 shared-mime-info python3-venv
-# Tests also drive a real browser.
-TEST_PACKAGES := chromium
+	libpangoft2-1.0-0 shared-mime-info python3-venv poppler-utils default-jre-headless
+# Tests also drive a real browser, and run against real PostgreSQL and Redis servers.
+TEST_PACKAGES := chromium postgresql redis-server
 
 .PHONY: help system test-system venv translations test e2e bench demo clean assets
 
@@ -47,8 +48,8 @@ venv: $(BIN)/.installed translations
 test: system test-system venv
 	$(BIN)/python -m pytest -q
 
-bench: system venv
-	$(BIN)/python tests/bench/bench_store.py
+bench: system test-system venv
+	@set -e; for b in tests/bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 demo: system venv
 	$(BIN)/alliance demo

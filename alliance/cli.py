@@ -237,5 +237,8 @@ def _first_admin():
     return admin
 
 
+# Commands of later areas live in their own modules and add themselves to ``main``.
+from . import commands_publishing, commands_delivery  # noqa: E402,F401
+
 if __name__ == "__main__":
     main()

@@ -8,3 +8,5 @@ from .core import (ApiToken, AuditEvent, Book, BookMember, BookRole, Chapter,  #
 from .review import (Comment, Notification, ReviewerSeen, ReviewPolicy,  # noqa: F401
                      ReviewStage, Transition)
 from . import search as _search  # noqa: F401  (the FTS5 index's DDL hooks)
+from .publishing import *  # noqa: F401,F403  (issue 6: export jobs, editions)
+from .agreements import *  # noqa: F401,F403  (issue 7: agreements, deliveries)

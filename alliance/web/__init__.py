@@ -41,6 +41,9 @@ def init_app(app):
         app.register_blueprint(area.bp)
     from .health import bp as health_bp  # issue 9: for load balancers, no login
     app.register_blueprint(health_bp)
+    from . import agreements, delivery, exports  # issues 6 and 7: publishing
+    for area in (exports, agreements, delivery):
+        app.register_blueprint(area.bp)
     login_manager.login_message = None  # the login page itself says what to do
 
     app.register_error_handler(DomainError, domain_error)

@@ -1,0 +1,1 @@
+"""JSON API: exports and jobs (POST /books/{book}/exports, GET /jobs/{job})."""

@@ -1,0 +1,1 @@
+"""Publishing agreements, their deliverables and deliveries (issue 7)."""

@@ -1,0 +1,1 @@
+"""Export jobs and editions (issue 6). Owned by the publishing area."""

@@ -1,0 +1,4 @@
+"""Pages: agreements."""
+from flask import Blueprint
+
+bp = Blueprint("agreements", __name__)

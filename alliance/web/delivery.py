@@ -1,0 +1,4 @@
+"""Pages: delivery."""
+from flask import Blueprint
+
+bp = Blueprint("delivery", __name__)

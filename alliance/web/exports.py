@@ -1,0 +1,4 @@
+"""Pages: exports."""
+from flask import Blueprint
+
+bp = Blueprint("exports", __name__)
