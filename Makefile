@@ -12,11 +12,12 @@ SYSTEM_PACKAGES := git fonts-noto-cjk libharfbuzz-subset0 libharfbuzz0b libpango
 # Tests also drive a real browser, and run against real PostgreSQL and Redis servers.
 TEST_PACKAGES := chromium postgresql redis-server
 
-.PHONY: help system test-system venv translations test e2e bench demo clean assets
+.PHONY: help system test-system venv translations test test-sqlite test-pg e2e bench demo clean assets
 
 help:
 	@echo "make demo   install what is missing, seed the demo alliance, serve on 127.0.0.1:5000"
-	@echo "make test   install what is missing and run the whole test suite"
+	@echo "make test   install what is missing and run the whole test suite on SQLite, then on PostgreSQL"
+	@echo "make test-sqlite / make test-pg   one of the two runs (PYTEST_ARGS=... to pass options)"
 	@echo "make bench  run the benchmarks under tests/bench"
 
 define apt_install
@@ -45,8 +46,26 @@ translations: $(BIN)/.installed
 
 venv: $(BIN)/.installed translations
 
+# The whole suite runs twice: on the embedded SQLite database, then on a throwaway PostgreSQL
+# cluster. .ci/with-services starts PostgreSQL and a redis-server for each run (ALLIANCE_TEST_REDIS_URL
+# is offered to both) and stops them however pytest ends.
+# Both runs always happen; the target fails if either failed. A developer's own ALLIANCE_DATABASE_URL
+# and ALLIANCE_REDIS_URL never reach the tests.
+PYTEST_ARGS ?=
+TEST_ENV := env -u ALLIANCE_DATABASE_URL -u ALLIANCE_REDIS_URL
 test: system test-system venv
-	$(BIN)/python -m pytest -q
+	@status=0; \
+	$(MAKE) --no-print-directory test-sqlite || status=1; \
+	$(MAKE) --no-print-directory test-pg || status=1; \
+	exit $$status
+
+test-sqlite: system test-system venv
+	@echo "== test suite on SQLite"
+	.ci/with-services $(TEST_ENV) -u ALLIANCE_TEST_DATABASE_URL $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-pg: system test-system venv
+	@echo "== test suite on PostgreSQL"
+	.ci/with-services $(TEST_ENV) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: system test-system venv
 	@set -e; for b in tests/bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done

@@ -6,8 +6,10 @@ processes (Git compare-and-swap, SQLite WAL or PostgreSQL).
 import os
 
 bind = os.environ.get("ALLIANCE_BIND", "127.0.0.1:8000")
-workers = 2
-threads = 4
+# Two workers of four threads suit two cores; on bigger machines, about one worker per core.
+# Threads overlap a request's waits (git, the database) with another request's work.
+workers = int(os.environ.get("ALLIANCE_WORKERS", "2"))
+threads = int(os.environ.get("ALLIANCE_THREADS", "4"))
 # Exports (PDF, EPUB) run inside a request in the embedded set-up and can take a while.
 timeout = 120
 # The addresses whose X-Forwarded-* headers gunicorn trusts: the reverse proxy's.

@@ -23,6 +23,7 @@ def create_app(test_config=None):
     app = Flask(__name__, instance_path=config["INSTANCE_PATH"],
                 template_folder=str(PROJECT_ROOT / "templates"))
     app.config.update(config)
+    app.config["DATABASE_URL"] = _with_driver(app.config["DATABASE_URL"])
     app.config.update(
         SQLALCHEMY_DATABASE_URI=app.config["DATABASE_URL"],
         SESSION_COOKIE_HTTPONLY=True,
@@ -40,6 +41,10 @@ def create_app(test_config=None):
     )
     if app.config["DATABASE_URL"].startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    elif app.config["DATABASE_URL"].startswith("postgresql"):
+        # Times are stored as naive UTC: the session must not convert them to the server's zone.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
+            "pool_pre_ping": True, "connect_args": {"options": "-c timezone=UTC"}})
     for folder in (app.instance_path, app.config["MANUSCRIPTS"], app.config["EXPORTS"]):
         os.makedirs(folder, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
@@ -66,6 +71,14 @@ def create_app(test_config=None):
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
     return app
+
+
+def _with_driver(url):
+    # Alliance installs psycopg (3); SQLAlchemy's default driver for postgresql:// is psycopg2.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 def select_locale():

@@ -37,6 +37,10 @@ CHAPTER_UNDELETED = "chapter_undeleted"
 IMAGE_UPLOADED = "image_uploaded"
 WORD_IMPORTED = "word_imported"
 CHAPTER_RESTORED = "chapter_restored"
+AGREEMENT_CREATED = "agreement_created"
+AGREEMENT_CHANGED = "agreement_changed"
+AGREEMENT_STATUS = "agreement_status"
+AGREEMENT_SCAN = "agreement_scan"
 
 
 def record(action, actor=None, target="", book=None, address=None, **details):

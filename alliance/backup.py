@@ -1,20 +1,32 @@
-"""``alliance backup DIR`` and ``alliance restore DIR`` for the embedded SQLite set-up.
+"""``alliance backup DIR`` and ``alliance restore DIR``, on SQLite or PostgreSQL.
 
 A backup is consistent while the app serves because of the order of writes:
-every change lands in Git first and is recorded in the database after. So the
-database is copied FIRST (SQLite's online backup API: one snapshot, readers and
-writers carry on), and each book's repository is bundled after; the bundles then
-hold every revision the copied database names, and perhaps a few later ones,
-which restore records from Git (the same repair ``alliance check --repair`` does).
+every change lands in Git (and every artifact in the exports folder) first and is
+recorded in the database after. So the database is copied FIRST, as one snapshot
+while readers and writers carry on, and each book's repository is bundled after,
+then the exports folder archived; these then hold every revision and file the
+copied database names, and perhaps a few later ones, which restore records from
+Git (the same repair ``alliance check --repair`` does).
+
+The database copy is always an SQLite file (alliance.db), whichever database the
+home uses: SQLite's online backup API writes it from SQLite; from PostgreSQL every
+table is copied into it inside one REPEATABLE READ transaction (backup_db.py). So
+a backup restores into either kind of database: the file is copied as it is into
+an SQLite home, and its rows are loaded into a migrated PostgreSQL one.
 """
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
+import tarfile
+import tempfile
 from datetime import datetime, timezone
 from importlib.metadata import version
 
+from flask import current_app
+
+from . import backup_db
 from .errors import DomainError
 from .extensions import db
 from .store import install_hooks
@@ -22,6 +34,7 @@ from .store.gitcmd import GitFailed, run
 
 MANIFEST = "manifest.json"
 DATABASE = "alliance.db"
+EXPORTS = "exports.tar"
 
 
 class BackupError(DomainError):
@@ -36,23 +49,29 @@ def backup(store, target):
 
     ``target`` must be missing or empty. Returns the manifest written to it.
     """
-    source = _database_path()
     _require_empty_folder(target, "the backup folder")
+    _check_dialect()
     os.makedirs(target, exist_ok=True)
     db_copy = os.path.join(target, DATABASE)
-    _copy_database(source, db_copy)  # first: the bundles must cover what it names
+    if _is_sqlite():  # first: the bundles and exports must cover what it names
+        _copy_database(_database_path(), db_copy)
+    else:
+        backup_db.dump(db.engine, db.metadata, db_copy)
     bundles = {}
     for slug in store.slugs():
         name = f"{slug}.bundle"
-        run(store.path_of(slug), ["bundle", "create", "--quiet",
-                                  os.path.join(os.path.abspath(target), name), "--all"])
+        _bundle(store.path_of(slug), os.path.join(os.path.abspath(target), name))
         bundles[slug] = {"file": name, "sha256": _sha256(os.path.join(target, name))}
+    exports = os.path.join(target, EXPORTS)
+    count = _archive_exports(current_app.config["EXPORTS"], exports)
     manifest = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "alliance_version": version("alliance"),
         "books": sorted(bundles),
         "bundles": bundles,
-        "database": {"file": DATABASE, "sha256": _sha256(db_copy)},
+        "database": {"file": DATABASE, "sha256": _sha256(db_copy),
+                     "from": db.engine.dialect.name},
+        "exports": {"file": EXPORTS, "sha256": _sha256(exports), "files": count},
     }
     with open(os.path.join(target, MANIFEST), "w") as handle:
         json.dump(manifest, handle, indent=2)
@@ -62,37 +81,97 @@ def backup(store, target):
 def restore(store, source):
     """Restore the backup in folder ``source`` into this empty home; return the findings.
 
-    Refuses a home that has a database or any book, and a backup whose files do
-    not match the manifest's hashes; a copy that fails half-way is removed again.
+    Refuses a home that has a database (rows, on PostgreSQL), any book or any
+    export, and a backup whose files do not match the manifest's hashes; a copy
+    that fails half-way is removed again. An empty PostgreSQL database is migrated
+    first; the backup must come from the same schema version.
     After copying it runs the integrity check with repair (saves that landed in
     Git after the database copy get recorded) and rebuilds the search index; any
     finding not repaired raises BackupError and leaves the restored home for
     inspection. The caller commits.
     """
     manifest = _verified_manifest(source)
-    target = _database_path()
-    if _has_database(target) or store.slugs():
-        raise BackupError("restore needs an empty home: this one already has a database "
-                          "or books")
-    db.session.remove()
-    db.engine.dispose()  # no pooled connection may have seen the old (absent) file
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    for leftover in (target, target + "-wal", target + "-shm"):
-        if os.path.exists(leftover):
-            os.remove(leftover)
+    _check_dialect()
+    exports = current_app.config["EXPORTS"]
+    sqlite = _is_sqlite()
+    target = _database_path() if sqlite else None
+    if ((_has_database(target) if sqlite else backup_db.has_rows(db.engine, db.metadata))
+            or store.slugs() or (os.path.isdir(exports) and os.listdir(exports))):
+        raise BackupError("restore needs an empty home: this one already has a database, "
+                          "books or exports")
+    db_file = os.path.join(source, manifest["database"]["file"])
+    if sqlite:
+        db.session.remove()
+        db.engine.dispose()  # no pooled connection may have seen the old (absent) file
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        _remove_sqlite(target)
     try:
-        shutil.copyfile(os.path.join(source, manifest["database"]["file"]), target)
+        if sqlite:
+            shutil.copyfile(db_file, target)
+        else:
+            backup_db.load(db.engine, db.session, db.metadata, db_file, _migrate)
         for slug in manifest["books"]:
             bundle = os.path.join(source, manifest["bundles"][slug]["file"])
             _restore_bundle(store.path_of(slug), os.path.abspath(bundle))
+        if "exports" in manifest:  # backups before exports existed have none
+            _extract_exports(os.path.join(source, manifest["exports"]["file"]), exports)
     except BaseException:
         # Leave the home empty again, so the restore can simply be run once more.
-        if os.path.exists(target):
-            os.remove(target)
+        if sqlite:
+            _remove_sqlite(target)
+        else:
+            db.session.rollback()
         for slug in store.slugs():
             shutil.rmtree(store.path_of(slug), ignore_errors=True)
+        _empty_folder(exports)
         raise
     return _settle(store)
+
+
+def _migrate():
+    from .cli import upgrade_database
+    upgrade_database()
+
+
+def _remove_sqlite(path):
+    for leftover in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+
+
+def _empty_folder(path):
+    if os.path.isdir(path):
+        for name in os.listdir(path):
+            child = os.path.join(path, name)
+            if os.path.isdir(child) and not os.path.islink(child):
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                os.remove(child)
+
+
+def _archive_exports(folder, archive):
+    """Archive the exports folder (artifacts, agreement scans); return how many files it holds."""
+    count = 0
+    with tarfile.open(archive, "w") as tar:
+        if os.path.isdir(folder):
+            for root, dirs, files in os.walk(folder):
+                dirs.sort()
+                for name in sorted(files):
+                    path = os.path.join(root, name)
+                    if os.path.isfile(path) and not os.path.islink(path):
+                        tar.add(path, arcname=os.path.relpath(path, folder), recursive=False)
+                        count += 1
+    return count
+
+
+def _extract_exports(archive, folder):
+    os.makedirs(folder, exist_ok=True)
+    try:
+        with tarfile.open(archive) as tar:
+            # The "data" filter refuses absolute paths, links out and device files.
+            tar.extractall(folder, filter="data")
+    except (tarfile.TarError, OSError) as exc:
+        raise BackupError(f"cannot restore {os.path.basename(archive)}: {exc}") from None
 
 
 def _settle(store):
@@ -110,6 +189,22 @@ def _settle(store):
         reindex(book)
     db.session.flush()
     return findings
+
+
+def _bundle(repo, out):
+    """Bundle every ref of ``repo`` as the refs stand at one moment, while saves go on."""
+    # `git bundle --all` reads the refs again after walking the history: a ref that a save
+    # moved meanwhile is left out, or the bundle refused as empty. So the refs are read
+    # once into a private repository that borrows the objects and holds still.
+    refs = run(repo, ["for-each-ref", "--format=%(objectname) %(refname)"])[1]
+    with tempfile.TemporaryDirectory(prefix="alliance-bundle-") as frozen:
+        run(frozen, ["init", "--quiet", "--bare", "--initial-branch=main"])
+        objects = os.path.join(os.path.abspath(repo), "objects")
+        with open(os.path.join(frozen, "objects", "info", "alternates"), "w") as handle:
+            handle.write(objects + "\n")
+        with open(os.path.join(frozen, "packed-refs"), "wb") as handle:
+            handle.write(refs)
+        run(frozen, ["bundle", "create", "--quiet", out, "--all"])
 
 
 def _restore_bundle(path, bundle):
@@ -136,6 +231,7 @@ def _verified_manifest(source):
         raise BackupError(f"{source} holds no readable {MANIFEST}: {exc}") from None
     try:
         files = [manifest["database"]] + [manifest["bundles"][s] for s in manifest["books"]]
+        files += [manifest["exports"]] if "exports" in manifest else []
     except (KeyError, TypeError):
         raise BackupError(f"{MANIFEST} in {source} is incomplete") from None
     for entry in files:
@@ -160,11 +256,19 @@ def _copy_database(source, target):
         src.close()
 
 
-def _database_path():
+def _is_sqlite():
+    return db.engine.url.get_backend_name() == "sqlite"
+
+
+def _check_dialect():
     url = db.engine.url
-    if url.get_backend_name() != "sqlite" or not url.database:
-        raise BackupError("backup and restore support the embedded SQLite database only")
-    return os.path.abspath(url.database)
+    if url.get_backend_name() not in ("sqlite", "postgresql") or (
+            url.get_backend_name() == "sqlite" and not url.database):
+        raise BackupError("backup and restore support an SQLite file or PostgreSQL only")
+
+
+def _database_path():
+    return os.path.abspath(db.engine.url.database)
 
 
 def _has_database(path):

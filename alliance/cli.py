@@ -93,11 +93,16 @@ def serve(host, port):
 @click.option("--no-serve", is_flag=True, help="Seed only, do not serve.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def demo_command(no_serve, host, port):
+@click.option("--approved", is_flag=True,
+              help="Also take the demo book through 初审/复审/终审 (ready for delivery).")
+def demo_command(no_serve, host, port, approved):
     """Seed the demo alliance (idempotent) and serve it unless told not to."""
     from .demo import seed
     upgrade_database()
     logins = seed(manuscript_store())
+    if approved:
+        from .demo.approval import approve_demo_book
+        click.echo(f"Approved {approve_demo_book(manuscript_store())} chapters of the demo book")
     db.session.commit()
     click.echo("Demo logins (password for all: %s):" % logins["password"])
     for role, email, name, org in logins["users"]:

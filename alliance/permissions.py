@@ -132,3 +132,56 @@ def can_comment_chapter(user, chapter):
 def can_read_book_audit(user, book):
     """Editors of the book and admins read its audit log and configure its review stages."""
     return user is not None and can_manage_book(user, book)
+
+
+def can_manage_agreements(user):
+    """Admins, and the publisher's editors (editor of some book), draw up and change agreements."""
+    return user is not None and can_create_book(user)
+
+
+def can_read_agreement(user, agreement):
+    """Admins, the publisher's staff, and any active person of a school party to the agreement."""
+    if user is None or not user.is_active:
+        return False
+    return (user.is_admin or user.org.kind == OrgKind.PUBLISHER
+            or any(p.org_id == user.org_id for p in agreement.parties))
+
+
+def can_check_book(user, book):
+    """The book's editors and production staff (and admins) run its pre-publication checks."""
+    if user is None or not user.is_active:
+        return False
+    return user.is_admin or bool(roles_on(user, book) & {BookRole.EDITOR, BookRole.PRODUCTION})
+
+
+def can_deliver(user, book, agreement):
+    """Those who may check the book deliver it, under an agreement they may read."""
+    return can_check_book(user, book) and can_read_agreement(user, agreement)
+
+
+def can_export(user, book):
+    """The book's production staff and editors, and admins, start exports (proofs included).
+
+    Schools' authors and coordinators do not: renders are costly and shared, and they read
+    the text on the chapter pages; they may download the files of exports made for the
+    book, like everyone who may read it (can_read_book).
+    """
+    if user is None or not user.is_active:
+        return False
+    return user.is_admin or bool(roles_on(user, book) & {BookRole.PRODUCTION, BookRole.EDITOR})
+
+
+def can_create_edition(user, book):
+    """The book's production staff and admins tag an edition (the book must be approved)."""
+    if user is None or not user.is_active:
+        return False
+    return user.is_admin or BookRole.PRODUCTION in roles_on(user, book)
+
+
+def can_see_delivery(user, delivery):
+    """Those who may check the book, and readers of both the agreement and the book, see a
+    delivery and download its package."""
+    if user is None or not user.is_active:
+        return False
+    return can_check_book(user, delivery.book) or (
+        can_read_agreement(user, delivery.agreement) and can_read_book(user, delivery.book))

@@ -1,7 +1,8 @@
 """Full-text search of chapters across the books a person may read.
 
 The index (models/search.py) holds each chapter's title and Markdown as of its
-latest revision. ``index_chapter`` runs after every change (books.record_change
+latest revision: FTS5 with trigrams on SQLite, pg_trgm-indexed ILIKE on
+PostgreSQL. ``index_chapter`` runs after every change (books.record_change
 calls it), ``remove_chapter`` when a chapter goes, ``reindex`` repairs a book.
 Writes go through the caller's session, so they commit or roll back with it.
 """
@@ -24,8 +25,12 @@ MAX_QUERY = 200
 
 
 def available():
-    """Return True when the database has the FTS5 index (SQLite)."""
-    return db.engine.dialect.name == "sqlite"
+    """Return True when the database has a search index (SQLite or PostgreSQL)."""
+    return db.engine.dialect.name in ("sqlite", "postgresql")
+
+
+def _postgres():
+    return db.engine.dialect.name == "postgresql"
 
 
 def _clean(value):
@@ -78,14 +83,18 @@ class Hit:
 def search(user, query, limit=50):
     """Return the Hits for ``query`` among the books ``user`` may read, best first.
 
-    Every whitespace-separated term must occur (as a phrase). Terms shorter than
-    three characters cannot use the trigram index and fall back to LIKE.
+    Every whitespace-separated term must occur (as a phrase), case-insensitively.
+    On SQLite, terms shorter than three characters cannot use the FTS5 trigram
+    index and fall back to LIKE; on PostgreSQL every query is an ILIKE that the
+    pg_trgm indexes serve.
     """
     terms = _clean(query)[:MAX_QUERY].split()
     books = {b.id: b for b in book_service.visible_books(user)}
     if not terms or not books or not available():
         return []
-    if all(len(t) >= MIN_TRIGRAM for t in terms):
+    if _postgres():
+        rows = _like(terms, list(books), limit, operator="ILIKE")
+    elif all(len(t) >= MIN_TRIGRAM for t in terms):
         rows = _match(terms, list(books), limit)
     else:
         rows = _like(terms, list(books), limit)
@@ -104,14 +113,19 @@ def _match(terms, book_ids, limit):
                                           "books": book_ids, "limit": limit}).all()
 
 
-def _like(terms, book_ids, limit):
-    where = " AND ".join(f"(body LIKE :t{i} ESCAPE '\\' OR title LIKE :t{i} ESCAPE '\\')"
-                         for i in range(len(terms)))
+def _like(terms, book_ids, limit, operator="LIKE"):
+    # SQLite's LIKE ignores ASCII case, as FTS5 does; PostgreSQL needs ILIKE for that.
+    matches = [f"(title {operator} :t{i} ESCAPE '\\')" for i in range(len(terms))]
+    where = " AND ".join(f"(body {operator} :t{i} ESCAPE '\\' OR title {operator} :t{i} "
+                         "ESCAPE '\\')" for i in range(len(terms)))
+    # Best first: chapters whose title holds more of the terms, then in book order.
+    order = " + ".join(f"(CASE WHEN {m} THEN 1 ELSE 0 END)" for m in matches)
     params = {f"t{i}": "%" + re.sub(r"([%_\\])", r"\\\1", t) + "%"
               for i, t in enumerate(terms)}
     statement = text(
         f"SELECT book_id, chapter_key, revision, title, body FROM {TABLE} "
-        f"WHERE book_id IN :books AND {where} LIMIT :limit"
+        f"WHERE book_id IN :books AND {where} "
+        f"ORDER BY {order} DESC, book_id, chapter_key LIMIT :limit"
     ).bindparams(bindparam("books", expanding=True))
     rows = db.session.execute(statement, {**params, "books": book_ids, "limit": limit}).all()
     return [_Row(r.book_id, r.chapter_key, r.revision, r.title,

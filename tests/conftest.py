@@ -1,5 +1,20 @@
-"""Shared fixtures, after the Flask tutorial: app, client, runner, auth, plus a small world."""
+"""Shared fixtures, after the Flask tutorial: app, client, runner, auth, plus a small world.
+
+The suite runs on SQLite by default. With ALLIANCE_TEST_DATABASE_URL set (a PostgreSQL
+database whose user may CREATE DATABASE; .ci/with-services provides one), every ``app``
+uses a database on that server instead: one per test session, its tables emptied and
+its id sequences restarted before each test, so each test starts as on a new database.
+The ``postgres`` fixture makes further databases (``schema()``, ``empty()``) for tests
+that build apps of their own.
+"""
+import os
+import sys
+import uuid
+
+import flask_migrate
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 from alliance import create_app
 from alliance.books import add_member, create_book, create_chapter
@@ -9,15 +24,172 @@ from alliance.people import create_org, create_token, create_user
 PASSWORD = "correct-horse-battery"
 
 
+TEST_DATABASE_URL = os.environ.get("ALLIANCE_TEST_DATABASE_URL")
+
+
+_THIS = sys.modules[__name__]
+
+
+def pytest_collectstart(collector):
+    # tests/publishing has a conftest.py too: pytest imports both as module "conftest", the
+    # later one replacing this one. Test modules import PASSWORD and friends from this one.
+    sys.modules["conftest"] = _THIS
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): the test cannot run on PostgreSQL; "
+                                       "skipped when ALLIANCE_TEST_DATABASE_URL is set")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the tests marked sqlite_only when the suite runs on PostgreSQL."""
+    if not TEST_DATABASE_URL:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+class PostgresDatabases:
+    """The test databases on the server of ALLIANCE_TEST_DATABASE_URL.
+
+    ``app_database()`` hands every ``app`` the same database, emptied first:
+    deleting the few rows a test leaves takes milliseconds, while CREATE DATABASE
+    takes seconds on a busy machine. ``schema()`` makes a new database with the
+    models' tables (for an app of a module-scoped fixture, say) and ``empty()`` one
+    with no tables (for migrations and restores); ``drop()`` drops those.
+    """
+
+    def __init__(self, url, home):
+        self.url = sa.make_url(url)
+        # CREATE/DROP DATABASE cannot run inside a transaction.
+        self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        # Unique per run and per xdist worker, so runs sharing a server never collide.
+        self.prefix = f"alliance_test_{uuid.uuid4().hex[:8]}"
+        self.home = home
+        self.template = None  # a database with the models' tables that nobody connects to
+        self.shared = None  # the engine of app_database()'s database, once made
+        self.created = []
+
+    def _execute(self, sql):
+        with self.admin.connect() as conn:
+            conn.execute(sa.text(sql))
+
+    def url_of(self, name):
+        """The SQLAlchemy URL (as a string) of database ``name`` on the test server."""
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def _create(self, template=None):
+        name = f"{self.prefix}_{len(self.created)}"
+        self._execute(f'CREATE DATABASE "{name}"'
+                      + (f' TEMPLATE "{template}"' if template else ""))
+        self.created.append(name)
+        return name
+
+    def empty(self):
+        """Return the URL of a new database with no tables (for migrations, restores)."""
+        return self.url_of(self._create())
+
+    def schema(self):
+        """Return the URL of a new database holding the models' tables, empty."""
+        if self.template is None:
+            name = self._create()
+            builder = create_app({"TESTING": True, "ALLIANCE_HOME": self.home,
+                                  "DATABASE_URL": self.url_of(name)})
+            with builder.app_context():
+                db.create_all()
+                # Marked as migrated, like a database `alliance init` made (restore checks it).
+                flask_migrate.stamp(directory=builder.extensions["migrate"].directory)
+                db.engine.dispose()  # a template must have no connections when cloned
+            self.template = name
+        return self.url_of(self._create(self.template))
+
+    def app_database(self):
+        """Return the URL of the database every ``app`` shares, every table emptied."""
+        if self.shared is None:
+            self.shared = sa.create_engine(self.schema(), pool_size=1)
+        else:
+            self._clear()
+        return self.shared.url.render_as_string(hide_password=False)
+
+    def _clear(self):
+        """Empty every table but alembic_version and restart every id sequence."""
+        with self.shared.begin() as conn:
+            # A server or thread the last test left behind must not hold locks or write on.
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            existing = set(conn.scalars(sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")))
+            # Children before parents, so foreign keys hold at every step.
+            ordered = [t.name for t in reversed(db.metadata.sorted_tables) if t.name in existing]
+            others = sorted(existing - set(ordered) - {"alembic_version"})
+            conn.exec_driver_sql("; ".join(f'DELETE FROM "{n}"' for n in others + ordered))
+            conn.execute(sa.text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+                "FROM pg_sequences WHERE schemaname = current_schema()"))
+
+    def drop(self, url):
+        """Drop the database of ``url`` (from ``empty`` or ``schema``) and its connections."""
+        name = sa.make_url(url).database
+        if name in (self.template, self.shared is not None and self.shared.url.database):
+            return  # shared by the tests: dropped by close()
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if name in self.created:
+            self.created.remove(name)
+
+    def close(self):
+        if self.shared is not None:
+            self.shared.dispose()
+        for name in self.created:
+            self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """The PostgreSQL database factory, or None when the suite runs on SQLite."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    databases = PostgresDatabases(TEST_DATABASE_URL, str(tmp_path_factory.mktemp("template")))
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
-def app(tmp_path):
-    """An app with its own home (database, manuscripts, exports) under tmp_path."""
-    app = create_app({"TESTING": True, "ALLIANCE_HOME": str(tmp_path),
-                      "WTF_CSRF_ENABLED": False})
-    with app.app_context():
-        db.create_all()
+def empty_database_url(postgres):
+    """A database URL with no tables for a test's own app or subprocess, or None on SQLite.
+
+    None means: let the app use its default SQLite file under its ALLIANCE_HOME.
+    Pass it as DATABASE_URL (create_app) or ALLIANCE_DATABASE_URL (environment).
+    """
+    if postgres is None:
+        yield None
+        return
+    url = postgres.empty()
+    yield url
+    postgres.drop(url)
+
+
+@pytest.fixture
+def app(tmp_path, postgres):
+    """An app with its own home (database, manuscripts, exports) under tmp_path.
+
+    On PostgreSQL the database is the session's test database, emptied for this test.
+    """
+    config = {"TESTING": True, "ALLIANCE_HOME": str(tmp_path), "WTF_CSRF_ENABLED": False}
+    if postgres is not None:
+        config["DATABASE_URL"] = postgres.app_database()
+    app = create_app(config)
+    if postgres is None:
+        with app.app_context():
+            db.create_all()
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 

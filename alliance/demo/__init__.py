@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Book, Organization, OrgKind
 from ..people import create_org, create_user, find_user
 from ..workflow import configure_stages
+from .agreements import seed_agreements
 
 CONTENT = Path(__file__).parent / "content"
 PASSWORD = "alliance-demo-2026"
@@ -55,6 +56,7 @@ def seed(store):
             email, name, orgs[org], PASSWORD, admin=(role == "admin"))
     if db.session.scalar(select(Book).filter_by(slug=BOOK_SLUG)) is None:
         _seed_book(store, orgs, users)
+    seed_agreements(PUBLISHER, BOOK_SLUG)  # issue 7: the first three agreements
     return {"password": PASSWORD,
             "users": [(role, email, name, org) for role, email, name, org, _ in PEOPLE]}
 

@@ -1,16 +1,15 @@
 """One book's bare repository: load, store, log, diff, restore, list.
 
-Writes never touch a working tree or a shared index. A save writes blobs,
-builds a tree in a private index file, makes a commit whose author is the
-person, and moves ``refs/heads/main`` with a compare-and-swap. When the swap
-fails because someone else moved the branch, the save is recomputed against the
-new head, so concurrent writers never lose each other's commits.
+Writes never touch a working tree or a shared index. A save writes blobs, its
+trees and a commit whose author is the person (in Python: objects.py), and
+moves ``refs/heads/main`` with a compare-and-swap (git update-ref). When the
+swap fails because someone else moved the branch, the save is recomputed
+against the new head, so concurrent writers never lose each other's commits.
 """
 import fcntl
 import os
 import random
 import re
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,10 +17,11 @@ from io import BytesIO
 
 import git
 from git.refs.symbolic import SymbolicReference
+from gitdb import GitDB
 from gitdb.base import IStream
 from gitdb.exc import BadObject
 
-from . import gitcmd
+from . import gitcmd, history, objects
 from .errors import BookNotFound, ConcurrentUpdate, Conflict, FileNotFound, InvalidRevision
 from .merge import TEXT_SUFFIXES, merge_text
 from .validate import check_path, check_revision
@@ -81,6 +81,15 @@ class BookRepo:
 
     def head(self):
         """Return the commit id main points at, or None for a book with no commits."""
+        # The loose ref file is what update-ref writes (it renames it into place); read it
+        # without opening the repository. Packed refs (after gc) go the long way.
+        try:
+            with open(os.path.join(self.path, BRANCH)) as handle:
+                value = handle.read().strip()
+            if len(value) == 40:
+                return value
+        except FileNotFoundError:
+            pass
         with self._open() as repo:
             return self._head(repo)
 
@@ -93,8 +102,17 @@ class BookRepo:
             return None
 
     def _open(self):
-        """Open the repository for one operation; close it (with its cat-file process) after."""
-        return git.Repo(self.path)
+        """Open the repository for one operation; close it after.
+
+        GitDB reads and writes loose objects and packs in Python: no cat-file process
+        is started per request, which was most of a page view's and a save's cost.
+        GitPython calls this backend deprecated (slow on big packs, and its pure-Python
+        readers see every object): here objects are small, and every one was written by
+        the platform or checked by git on push (receive.fsckObjects).
+        """
+        repo = git.Repo(self.path)  # its cat-file processes start only on first use: never
+        repo.odb = GitDB(os.path.join(self.path, "objects"))
+        return repo
 
     def resolve(self, rev=None):
         """Return ``rev`` validated as a commit of this book, or the head when ``rev`` is None."""
@@ -103,6 +121,8 @@ class BookRepo:
             if head is None:
                 raise InvalidRevision("the book has no revisions yet")
             return head
+        if isinstance(rev, str) and rev == self.head():
+            return rev  # main names only commits: no need to open the repository
         with self._open() as repo:
             return self._resolve(repo, rev)
 
@@ -152,19 +172,21 @@ class BookRepo:
             return []
         rev = self.resolve(rev)
         with self._open() as repo:
-            commits = repo.iter_commits(rev, paths=path or "", max_count=limit)
-            return [
-                Revision(c.hexsha, c.author.name, c.author.email,
-                         c.authored_datetime.isoformat(), c.message.strip())
-                for c in commits
-            ]
+            if path is not None:
+                return history.log(repo, self.path, rev, path, limit, self._revision)
+            return [self._revision(c) for c in repo.iter_commits(rev, max_count=limit)]
 
     def last_change(self, path, rev=None):
         """Return the id of the last commit at or before ``rev`` that changed ``path``."""
         check_path(path)
         rev = self.resolve(rev)
-        out = gitcmd.output(self.path, ["log", "-1", "--format=%H", rev, "--", path])
-        return out or None
+        with self._open() as repo:
+            return history.last_change(repo, self.path, rev, path)
+
+    @staticmethod
+    def _revision(c):
+        return Revision(c.hexsha, c.author.name, c.author.email,
+                        c.authored_datetime.isoformat(), c.message.strip())
 
     def diff(self, from_rev, to_rev, path=None):
         """Return the unified diff between two revisions, of one file or the whole book."""
@@ -205,10 +227,12 @@ class BookRepo:
         new, merged = self._rebase_changes(repo, changes, base, base_blobs, head)
         if not new:
             return SaveResult(head, merged, False)
-        tree = self._write_tree(head, new)
+        tree = objects.write_tree(repo, repo.commit(head).tree.binsha if head else None, new)
         if head is not None and tree == repo.commit(head).tree.hexsha:
             return SaveResult(head, merged, False)
-        commit = self._commit(tree, head, author, message)
+        commit = objects.write_commit(repo, tree, head, author, self.committer, message)
+        if commit is None:  # an identity or message only git itself may clean up
+            commit = self._commit(tree, head, author, message)
         return SaveResult(commit, merged, True) if self._swap(commit, head) else None
 
     @contextmanager
@@ -231,6 +255,34 @@ class BookRepo:
     def delete_ref(self, name):
         """Remove ``name`` (refs/approved/<chapter key>); removing a missing ref is harmless."""
         gitcmd.run(self.path, ["update-ref", "-d", "--", _pin_ref(name)])
+
+    # Editions are the only tags: refs/tags/edition/<label> (label checked by alliance.editions).
+    _TAG_NAME = re.compile(r"edition/[0-9A-Za-z\u4e00-\u9fff][0-9A-Za-z\u4e00-\u9fff._-]{0,63}")
+
+    def tag(self, name, rev, message, tagger):
+        """Create the annotated tag ``refs/tags/<name>`` (``edition/<label>``) on commit ``rev``,
+        by ``tagger`` (a Person), and return the tag object's id. Never moves an existing tag:
+        GitFailed when it exists. ValueError for a name outside edition/<label>."""
+        if (not isinstance(name, str) or not self._TAG_NAME.fullmatch(name) or ".." in name
+                or name.endswith((".", ".lock"))):
+            raise ValueError(f"{name!r} is not a tag the platform may create")
+        gitcmd.run(self.path, ["check-ref-format", f"refs/tags/{name}"])
+        env = {"GIT_COMMITTER_NAME": tagger.name, "GIT_COMMITTER_EMAIL": tagger.email}
+        gitcmd.run(self.path, ["tag", "-a", "-F", "-", "--", name, self.resolve(rev)],
+                   input=((message or name).strip() + "\n").encode("utf-8"), env=env)
+        return gitcmd.output(self.path, ["rev-parse", "--verify", f"refs/tags/{name}"])
+
+    def tags(self, prefix="edition/"):
+        """Return {tag name: commit id} for the tags under ``refs/tags/<prefix>``, annotated
+        tags peeled to their commit."""
+        raw = gitcmd.output(self.path, [
+            "for-each-ref", "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)",
+            f"refs/tags/{prefix}"])
+        found = {}
+        for line in raw.splitlines():
+            name, obj, peeled = line.split("\0")
+            found[name] = peeled or obj
+        return found
 
     def restore(self, path, rev, author, message=None):
         """Make ``path`` as it was at ``rev`` again, as a new commit on top of head."""
@@ -263,22 +315,6 @@ class BookRepo:
             if result_sha != theirs_sha:
                 new[path] = result_sha
         return new, merged
-
-    def _write_tree(self, head, new):
-        """Build head's tree with ``new`` applied, in a private index file; return the tree id."""
-        with tempfile.TemporaryDirectory(prefix="alliance-index-") as tmp:
-            env = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
-            if head is not None:
-                gitcmd.run(self.path, ["read-tree", head], env=env)
-            lines = []
-            for path, sha in new.items():
-                if sha is None:
-                    lines.append(f"0 {ZERO}\t{path}\n")
-                else:
-                    lines.append(f"100644 {sha}\t{path}\n")
-            gitcmd.run(self.path, ["update-index", "-z", "--index-info"],
-                       input="".join(lines).replace("\n", "\0").encode(), env=env)
-            return gitcmd.output(self.path, ["write-tree"], env=env)
 
     def _commit(self, tree, head, author, message):
         env = {

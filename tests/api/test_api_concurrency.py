@@ -19,10 +19,11 @@ WRITERS, SAVES, GAP = 8, 25, 4
 
 
 @pytest.fixture
-def served(tmp_path):
+def served(tmp_path, empty_database_url):
     """A home with one book written by eight authors, served by `alliance serve`."""
     home = str(tmp_path)
-    app = create_app({"ALLIANCE_HOME": home})
+    database = {"DATABASE_URL": empty_database_url} if empty_database_url else {}
+    app = create_app({"ALLIANCE_HOME": home, **database})
     text = "".join(f"作者{i}：初稿。\n" + "".join(f"公共{i}-{k}。\n" for k in range(GAP - 1))
                    for i in range(WRITERS))
     with app.app_context():
@@ -40,7 +41,8 @@ def served(tmp_path):
         db.session.commit()
         db.engine.dispose()
     port = free_port()
-    env = {**os.environ, "ALLIANCE_HOME": home}
+    env = {**os.environ, "ALLIANCE_HOME": home,
+           **{f"ALLIANCE_{k}": v for k, v in database.items()}}
     server = subprocess.Popen([sys.executable, "-m", "alliance.cli", "serve", "--port", str(port)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/api/v1/books/race/chapters/ch01"

@@ -15,14 +15,29 @@ depends_on = None
 CREATE = ("CREATE VIRTUAL TABLE IF NOT EXISTS chapter_search USING fts5("
           "book_id UNINDEXED, chapter_key UNINDEXED, revision UNINDEXED, title, body, "
           "tokenize='trigram')")
+# PostgreSQL: a plain table with pg_trgm GIN indexes, which serve LIKE '%phrase%'.
+CREATE_PG = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE TABLE IF NOT EXISTS chapter_search (book_id INTEGER NOT NULL, "
+    "chapter_key TEXT NOT NULL, revision TEXT NOT NULL, "
+    "title TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (book_id, chapter_key))",
+    "CREATE INDEX IF NOT EXISTS chapter_search_title_trgm ON chapter_search "
+    "USING gin (title gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS chapter_search_body_trgm ON chapter_search "
+    "USING gin (body gin_trgm_ops)",
+)
 
 
 def upgrade():
-    # FTS5 is SQLite's; PostgreSQL will get its own index in a later migration.
-    if op.get_bind().dialect.name == "sqlite":
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
         op.execute(CREATE)
+    elif dialect == "postgresql":
+        for statement in CREATE_PG:
+            op.execute(statement)
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "sqlite":
+    # The extension stays: other objects of the database may use it.
+    if op.get_bind().dialect.name in ("sqlite", "postgresql"):
         op.execute("DROP TABLE IF EXISTS chapter_search")

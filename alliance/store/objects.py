@@ -1,0 +1,99 @@
+"""Writing trees and commits into a repository's object database, in Python.
+
+A save used to run read-tree, update-index, write-tree and commit-tree: four git
+processes, most of its cost. Trees and commits are simple formats, so they are
+written here directly; the objects are byte for byte what git would write (and
+`git fsck --strict` checks them in the tests). Only identities and messages that
+need git's own clean-up (see ``ident``) are left to ``git commit-tree``.
+"""
+import time
+from io import BytesIO
+
+from gitdb.base import IStream
+
+FILE_MODE, TREE_MODE = b"100644", b"40000"
+# git drops these from both ends of a name or e-mail ("crud", ident.c) and '<', '>' and
+# newlines inside them; a person whose identity needs that goes through git itself.
+_CRUD = set(",:;<>\"\\'")
+
+
+def write_tree(repo, root, changes):
+    """Write the tree ``root`` (binary id, or None for none) with ``changes`` applied.
+
+    ``changes`` is {path: hex blob id, or None to delete}; files get mode 100644,
+    folders left empty disappear, as with update-index and write-tree. Returns the
+    new root tree's hex id.
+    """
+    split = {tuple(p.encode("utf-8").split(b"/")): bytes.fromhex(s) if s else None
+             for p, s in changes.items()}
+    tree = _write(repo, root, split)
+    return (tree or _store(repo, b"tree", b"")).hex()
+
+
+def _write(repo, binsha, changes):
+    entries = dict(_entries(repo, binsha)) if binsha is not None else {}
+    folders = {}
+    for parts, sha in changes.items():
+        if len(parts) > 1:
+            folders.setdefault(parts[0], {})[parts[1:]] = sha
+        elif sha is None:
+            entries.pop(parts[0], None)
+        else:
+            entries[parts[0]] = (FILE_MODE, sha)
+    for name, inner in folders.items():
+        mode, old = entries.get(name, (None, None))
+        new = _write(repo, old if mode == TREE_MODE else None, inner)
+        if new is None:
+            entries.pop(name, None)
+        else:
+            entries[name] = (TREE_MODE, new)
+    if not entries:
+        return None
+    # git orders entries by name, a folder's name compared as if it ended in '/'.
+    ordered = sorted(entries.items(),
+                     key=lambda item: item[0] + b"/" if item[1][0] == TREE_MODE else item[0])
+    return _store(repo, b"tree", b"".join(mode + b" " + name + b"\0" + sha
+                                          for name, (mode, sha) in ordered))
+
+
+def _entries(repo, binsha):
+    data = repo.odb.stream(binsha).read()
+    i = 0
+    while i < len(data):
+        space = data.index(b" ", i)
+        nul = data.index(b"\0", space)
+        yield data[space + 1:nul], (data[i:space], data[nul + 1:nul + 21])
+        i = nul + 21
+
+
+def ident(person):
+    """Return ``Name <email>`` for ``person`` when git would write it unchanged, else None."""
+    for part in (person.name, person.email):
+        if (not part or part[0] in _CRUD or part[-1] in _CRUD or ord(part[0]) <= 32
+                or ord(part[-1]) <= 32 or any(c in "<>" or ord(c) < 32 for c in part)):
+            return None
+    return f"{person.name} <{person.email}>"
+
+
+def write_commit(repo, tree, parent, author, committer, message):
+    """Write a commit of ``tree`` (hex) on ``parent`` (hex or None) and return its hex id.
+
+    Author and committer are dated now, in the local time zone, as commit-tree
+    dates them. Returns None, writing nothing, when an identity or the message
+    needs git's own handling (see ``ident``; a NUL in the message).
+    """
+    text = (message or "Update").strip() + "\n"
+    who, by = ident(author), ident(committer)
+    if who is None or by is None or "\0" in text:
+        return None
+    now = int(time.time())
+    offset = time.localtime(now).tm_gmtoff
+    sign = "+" if offset >= 0 else "-"
+    stamp = f"{now} {sign}{abs(offset) // 3600:02d}{abs(offset) % 3600 // 60:02d}"
+    head = [f"tree {tree}"] + ([f"parent {parent}"] if parent else []) + [
+        f"author {who} {stamp}", f"committer {by} {stamp}"]
+    return _store(repo, b"commit", ("\n".join(head) + "\n\n" + text).encode("utf-8")).hex()
+
+
+def _store(repo, kind, data):
+    return repo.odb.store(IStream(kind, len(data), BytesIO(data))).binsha
