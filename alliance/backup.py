@@ -14,7 +14,6 @@ table is copied into it inside one REPEATABLE READ transaction (backup_db.py). S
 a backup restores into either kind of database: the file is copied as it is into
 an SQLite home, and its rows are loaded into a migrated PostgreSQL one.
 """
-import hashlib
 import json
 import os
 import shutil
@@ -28,6 +27,7 @@ from flask import current_app
 
 from . import backup_db
 from .errors import DomainError
+from .publishing.manifest import sha256_of
 from .extensions import db
 from .store import install_hooks
 from .store.gitcmd import GitFailed, run
@@ -61,7 +61,7 @@ def backup(store, target):
     for slug in store.slugs():
         name = f"{slug}.bundle"
         _bundle(store.path_of(slug), os.path.join(os.path.abspath(target), name))
-        bundles[slug] = {"file": name, "sha256": _sha256(os.path.join(target, name))}
+        bundles[slug] = {"file": name, "sha256": sha256_of(os.path.join(target, name))}
     exports = os.path.join(target, EXPORTS)
     count = _archive_exports(current_app.config["EXPORTS"], exports)
     manifest = {
@@ -69,9 +69,9 @@ def backup(store, target):
         "alliance_version": version("alliance"),
         "books": sorted(bundles),
         "bundles": bundles,
-        "database": {"file": DATABASE, "sha256": _sha256(db_copy),
+        "database": {"file": DATABASE, "sha256": sha256_of(db_copy),
                      "from": db.engine.dialect.name},
-        "exports": {"file": EXPORTS, "sha256": _sha256(exports), "files": count},
+        "exports": {"file": EXPORTS, "sha256": sha256_of(exports), "files": count},
     }
     with open(os.path.join(target, MANIFEST), "w") as handle:
         json.dump(manifest, handle, indent=2)
@@ -239,7 +239,7 @@ def _verified_manifest(source):
         if os.path.basename(name) != name:
             raise BackupError(f"the manifest names a file outside the backup: {name}")
         path = os.path.join(source, name)
-        if not os.path.isfile(path) or _sha256(path) != entry["sha256"]:
+        if not os.path.isfile(path) or sha256_of(path) != entry["sha256"]:
             raise BackupError(f"{name} is missing or does not match the manifest's sha256: "
                               "the backup is damaged or was altered")
     return manifest
@@ -280,9 +280,3 @@ def _require_empty_folder(path, what):
         raise BackupError(f"{what} {path} must be missing or empty")
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
