@@ -14,3 +14,7 @@ threads = int(os.environ.get("ALLIANCE_THREADS", "4"))
 timeout = 120
 # The addresses whose X-Forwarded-* headers gunicorn trusts: the reverse proxy's.
 forwarded_allow_ips = os.environ.get("ALLIANCE_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Close each connection after its answer: a kept-alive client stays with the worker that
+# accepted it, so a few busy clients could load one worker while the other idles. Behind
+# a reverse proxy (which itself keeps browsers' connections alive) this costs nothing.
+keepalive = 0

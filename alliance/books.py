@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, bookmeta, search
 from .errors import AlreadyExists, ChapterLocked, Forbidden, Invalid, NotFound
@@ -152,6 +153,9 @@ def find_chapter(book, key):
     chapter = db.session.scalar(select(Chapter).filter_by(book=book, key=key))
     if chapter is None:
         raise NotFound(f"no chapter {key} in {book.slug}")
+    # The session holds objects weakly: without this link a caller that kept only the
+    # chapter would have the book loaded a second time.
+    set_committed_value(chapter, "book", book)
     return chapter
 
 

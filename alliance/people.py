@@ -5,8 +5,10 @@ None when it came from the command line or a seed script).
 """
 import re
 import secrets
+from datetime import timedelta, timezone
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from . import LOCALES, audit
 from .errors import AlreadyExists, Invalid, NotFound
@@ -17,6 +19,8 @@ MIN_PASSWORD = 10
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TOKEN_PREFIX = "alc_"
 TOKEN_NAME_MAX = 100
+# How fresh a token's "last used" time is kept (see user_for_token).
+TOKEN_USE_PRECISION = timedelta(minutes=1)
 # audit.py names the security events; a language choice is a plain preference, named here.
 
 
@@ -192,12 +196,23 @@ def revoke_token(user, token_id, actor=None):
     return row
 
 
+def _aware(moment):
+    # SQLite hands back naive datetimes; every time stored here is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def user_for_token(token):
-    """Return the active user owning the unrevoked ``token`` and mark its use; else None."""
+    """Return the active user owning the unrevoked ``token`` and mark its use (to the
+    minute); else None."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.scalar(select(ApiToken).filter_by(token_hash=ApiToken.hash(token)))
+    row = db.session.scalar(select(ApiToken).filter_by(token_hash=ApiToken.hash(token))
+                            .options(joinedload(ApiToken.user)))  # one query, not two
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    # Written at most once a minute: the UPDATE would otherwise open a write transaction
+    # at the start of every API call and hold SQLite's one write lock through the request.
+    if row.last_used_at is None or now - _aware(row.last_used_at) > TOKEN_USE_PRECISION:
+        row.last_used_at = now
     return row.user

@@ -1,4 +1,6 @@
 """People services: accounts, passwords, language, tokens; book members and assignments."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -6,7 +8,7 @@ from alliance import audit
 from alliance.books import (add_member, find_book, remove_member, set_assignees)
 from alliance.errors import Forbidden, Invalid, NotFound
 from alliance.extensions import db
-from alliance.models import AuditEvent
+from alliance.models import ApiToken, AuditEvent
 from alliance.people import (change_password, create_token, create_user, deactivate_user,
                              find_org, find_user, list_tokens, reactivate_user, reset_password,
                              revoke_token, set_locale, user_for_token)
@@ -149,3 +151,23 @@ def test_only_editors_and_admins_manage_members(ctx):
     assert can_manage_members(person("editor"), book)
     assert not can_manage_members(person("coordinator"), book)
     assert not can_manage_members(person("author"), book)
+
+
+def test_a_token_s_last_use_is_written_at_most_once_a_minute(ctx):
+    author = person("author")
+    token = ctx.tokens[author.email]
+    row = db.session.scalar(select(ApiToken).filter_by(user_id=author.id))
+    assert row.last_used_at is None
+    assert user_for_token(token) == author
+    db.session.commit()
+    first = row.last_used_at  # as stored
+    assert first is not None
+    assert user_for_token(token) == author
+    assert not db.session.dirty  # a second call within the minute writes nothing
+    db.session.commit()
+    assert row.last_used_at == first
+    row.last_used_at = first - timedelta(minutes=2)
+    db.session.commit()
+    user_for_token(token)
+    db.session.commit()
+    assert row.last_used_at >= first

@@ -15,19 +15,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 
-import git
-from git.refs.symbolic import SymbolicReference
-from gitdb import GitDB
 from gitdb.base import IStream
 from gitdb.exc import BadObject
 
-from . import gitcmd, history, objects
+from . import gitcmd, history, objects, refs, repos
 from .errors import BookNotFound, ConcurrentUpdate, Conflict, FileNotFound, InvalidRevision
 from .merge import TEXT_SUFFIXES, merge_text
 from .validate import check_path, check_revision
 
 BRANCH = "refs/heads/main"
-ZERO = "0" * 40
 MAX_ATTEMPTS = 200
 # The only refs besides main the platform moves: approved revisions, one per chapter key.
 _PIN_REF = re.compile(r"refs/approved/[A-Za-z0-9][A-Za-z0-9-]{0,63}")
@@ -81,28 +77,12 @@ class BookRepo:
 
     def head(self):
         """Return the commit id main points at, or None for a book with no commits."""
-        # The loose ref file is what update-ref writes (it renames it into place); read it
-        # without opening the repository. Packed refs (after gc) go the long way.
-        try:
-            with open(os.path.join(self.path, BRANCH)) as handle:
-                value = handle.read().strip()
-            if len(value) == 40:
-                return value
-        except FileNotFoundError:
-            pass
-        with self._open() as repo:
-            return self._head(repo)
-
-    @staticmethod
-    def _head(repo):
-        # Read the ref files in Python: a git process per read would double a save's cost.
-        try:
-            return SymbolicReference.dereference_recursive(repo, BRANCH)
-        except ValueError:
-            return None
+        # Read the ref files (loose, then packed) in Python: a git process per read would
+        # double a save's cost.
+        return refs.read_ref(self.path, BRANCH)
 
     def _open(self):
-        """Open the repository for one operation; close it after.
+        """Open the repository for one operation (this thread's cached Repo: repos.py).
 
         GitDB reads and writes loose objects and packs in Python: no cat-file process
         is started per request, which was most of a page view's and a save's cost.
@@ -110,9 +90,7 @@ class BookRepo:
         readers see every object): here objects are small, and every one was written by
         the platform or checked by git on push (receive.fsckObjects).
         """
-        repo = git.Repo(self.path)  # its cat-file processes start only on first use: never
-        repo.odb = GitDB(os.path.join(self.path, "objects"))
-        return repo
+        return repos.opened(self.path)
 
     def resolve(self, rev=None):
         """Return ``rev`` validated as a commit of this book, or the head when ``rev`` is None."""
@@ -130,8 +108,7 @@ class BookRepo:
     def _resolve(repo, rev):
         check_revision(rev)
         try:
-            # stream() shares the one cat-file --batch process the other reads use.
-            kind = repo.odb.stream(bytes.fromhex(rev)).type
+            kind = repo.odb.info(bytes.fromhex(rev)).type  # reads the object's header only
         except (BadObject, ValueError):
             kind = None
         if kind != b"commit":
@@ -181,7 +158,7 @@ class BookRepo:
         check_path(path)
         rev = self.resolve(rev)
         with self._open() as repo:
-            return history.last_change(repo, self.path, rev, path)
+            return history.last_change(repo, self.path, rev, path, self._revision)
 
     @staticmethod
     def _revision(c):
@@ -221,14 +198,15 @@ class BookRepo:
 
     def _attempt(self, repo, changes, base, base_blobs, author, message):
         """Try once to land ``changes`` on the current head; None when main moved meanwhile."""
-        head = self._head(repo)
+        head = self.head()
         if base is None and head is not None:
             raise InvalidRevision("a base revision is required once the book has commits")
         new, merged = self._rebase_changes(repo, changes, base, base_blobs, head)
         if not new:
             return SaveResult(head, merged, False)
-        tree = objects.write_tree(repo, repo.commit(head).tree.binsha if head else None, new)
-        if head is not None and tree == repo.commit(head).tree.hexsha:
+        head_tree = objects.commit_tree(repo, head) if head else None
+        tree = objects.write_tree(repo, head_tree, new)
+        if head_tree is not None and tree == head_tree.hex():
             return SaveResult(head, merged, False)
         commit = objects.write_commit(repo, tree, head, author, self.committer, message)
         if commit is None:  # an identity or message only git itself may clean up
@@ -330,12 +308,9 @@ class BookRepo:
 
     def _swap(self, new, old):
         """Move main from ``old`` to ``new`` atomically; False when main is no longer ``old``."""
-        code, _ = gitcmd.run(
-            self.path,
-            ["update-ref", "-m", "alliance save", BRANCH, new, old or ZERO],
-            ok_codes=(0, 1, 128),
-        )
-        return code == 0
+        return refs.compare_and_swap(self.path, BRANCH, new, old,
+                                     (self.committer.name, self.committer.email),
+                                     "alliance save")
 
     @staticmethod
     def _store_blob(repo, data):
@@ -349,11 +324,7 @@ class BookRepo:
 
     @staticmethod
     def _blob_sha(repo, rev, path):
-        try:
-            obj = repo.commit(rev).tree / path
-        except KeyError:
-            return None
-        return obj.hexsha if obj.type == "blob" else None
+        return objects.blob_at(repo, rev, path)
 
     def _blob_data(self, repo, rev, path):
         return self._read(repo, self._blob_sha(repo, rev, path))

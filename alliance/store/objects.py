@@ -11,7 +11,12 @@ from io import BytesIO
 
 from gitdb.base import IStream
 
+from .memo import MISSING, Memo
+
 FILE_MODE, TREE_MODE = b"100644", b"40000"
+BLOB_MODES = (b"100644", b"100755", b"120000")
+_trees = Memo(4096)  # tree id (binary) -> {name: (mode, binary id)}
+_commit_trees = Memo(8192)  # commit id (hex) -> root tree id (binary)
 # git drops these from both ends of a name or e-mail ("crud", ident.c) and '<', '>' and
 # newlines inside them; a person whose identity needs that goes through git itself.
 _CRUD = set(",:;<>\"\\'")
@@ -31,39 +36,78 @@ def write_tree(repo, root, changes):
 
 
 def _write(repo, binsha, changes):
-    entries = dict(_entries(repo, binsha)) if binsha is not None else {}
+    current = dict(entries(repo, binsha))
     folders = {}
     for parts, sha in changes.items():
         if len(parts) > 1:
             folders.setdefault(parts[0], {})[parts[1:]] = sha
         elif sha is None:
-            entries.pop(parts[0], None)
+            current.pop(parts[0], None)
         else:
-            entries[parts[0]] = (FILE_MODE, sha)
+            current[parts[0]] = (FILE_MODE, sha)
     for name, inner in folders.items():
-        mode, old = entries.get(name, (None, None))
+        mode, old = current.get(name, (None, None))
         new = _write(repo, old if mode == TREE_MODE else None, inner)
         if new is None:
-            entries.pop(name, None)
+            current.pop(name, None)
         else:
-            entries[name] = (TREE_MODE, new)
-    if not entries:
+            current[name] = (TREE_MODE, new)
+    if not current:
         return None
     # git orders entries by name, a folder's name compared as if it ended in '/'.
-    ordered = sorted(entries.items(),
+    ordered = sorted(current.items(),
                      key=lambda item: item[0] + b"/" if item[1][0] == TREE_MODE else item[0])
     return _store(repo, b"tree", b"".join(mode + b" " + name + b"\0" + sha
                                           for name, (mode, sha) in ordered))
 
 
-def _entries(repo, binsha):
-    data = repo.odb.stream(binsha).read()
-    i = 0
+def entries(repo, binsha):
+    """Return the tree ``binsha`` (binary id; None: empty) as {name: (mode, binary id)}.
+
+    Remembered per process (a tree id fixes its content): a save and a page view look
+    up the same few trees again and again. The dict is shared: do not change it.
+    """
+    if binsha is None:
+        return {}
+    found = _trees.get(binsha)
+    if found is not MISSING:
+        return found
+    data, i, found = repo.odb.stream(binsha).read(), 0, {}
     while i < len(data):
         space = data.index(b" ", i)
         nul = data.index(b"\0", space)
-        yield data[space + 1:nul], (data[i:space], data[nul + 1:nul + 21])
+        found[data[space + 1:nul]] = (data[i:space], data[nul + 1:nul + 21])
         i = nul + 21
+    _trees.put(binsha, found)
+    return found
+
+
+def commit_tree(repo, commit):
+    """Return the binary id of commit ``commit``'s (hex id) root tree."""
+    tree = _commit_trees.get(commit)
+    if tree is MISSING:
+        # Read whole: a packed object's stream may return less than a partial read asks.
+        data = repo.odb.stream(bytes.fromhex(commit)).read()
+        if not data.startswith(b"tree ") or data[45:46] != b"\n":
+            raise ValueError(f"{commit} is not a commit")
+        tree = bytes.fromhex(data[5:45].decode("ascii"))
+        _commit_trees.put(commit, tree)
+    return tree
+
+
+def blob_at(repo, commit, path):
+    """Return the hex id of the file ``path`` in commit ``commit`` (hex), or None."""
+    tree, parts = commit_tree(repo, commit), path.encode("utf-8").split(b"/")
+    for i, part in enumerate(parts):
+        mode, sha = entries(repo, tree).get(part, (None, None))
+        if mode is None:
+            return None
+        if i == len(parts) - 1:
+            return sha.hex() if mode in BLOB_MODES else None
+        if mode != TREE_MODE:
+            return None
+        tree = sha
+    return None
 
 
 def ident(person):

@@ -2,9 +2,10 @@
 from datetime import datetime, timezone
 
 from flask import render_template, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import DomainError
@@ -17,7 +18,8 @@ from ..store.errors import BookNotFound, FileNotFound, InvalidPath, InvalidRevis
 @login_manager.user_loader
 def load_user(user_id):
     """Return the active user for a session's id, or None (which logs the session out)."""
-    user = db.session.get(User, int(user_id))
+    # The header shows the person's organization on every page: load it with them.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.org)])
     return user if user is not None and user.active else None
 
 
@@ -82,7 +84,9 @@ def when(value):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)  # the database keeps UTC without a zone
-    return format_datetime(value, "yyyy-MM-dd HH:mm")
+    # Digits and dashes only, the same in every language: strftime in the page's time zone
+    # is what babel's format_datetime(value, "yyyy-MM-dd HH:mm") gives, at a tenth the cost.
+    return value.astimezone(get_timezone()).strftime("%Y-%m-%d %H:%M")
 
 
 def error_page(status, title, message, detail=None):

@@ -16,6 +16,8 @@ IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
 IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 # Revision URLs never change content, so browsers may keep them (privately: login needed).
 IMMUTABLE = 365 * 24 * 3600
+# The chapter page's side list shows the newest revisions; the history page has them all.
+SIDE_HISTORY = 20
 
 
 @bp.get("/")
@@ -49,9 +51,11 @@ def chapter(slug, key):
                        name=path.removeprefix(IMAGE_FOLDER))
 
     html = Markup(render_html(text.content, image_url=image_url))  # sanitized by nh3
-    history = store.book(book.slug).log(chapter.path)
+    # One more than shown, to know whether to link to the rest.
+    history = store.book(book.slug).log(chapter.path, limit=SIDE_HISTORY + 1)
     return render_template("books/chapter.html", book=book, chapter=chapter, text=text,
-                           html=html, history=history, rev=rev)
+                           html=html, history=history[:SIDE_HISTORY], rev=rev,
+                           more_history=len(history) > SIDE_HISTORY)
 
 
 @bp.get("/books/<slug>/files/<rev>/images/<path:name>")

@@ -43,3 +43,17 @@ def test_last_change_and_log_agree_with_git_through_saves_deletes_and_a_merge(tm
         "odd|odd@x.test"  # git's own clean-up of the identity, through commit-tree
     assert git(book, "ls-tree", "-r", "--name-only", "main").split() == [
         "book.yaml", "chapters/a.md", "chapters/b1.md", "images/x/y.png"]
+
+
+def test_walks_longer_than_steps_are_handed_to_git_with_the_same_answers(tmp_path, monkeypatch):
+    store = ManuscriptStore(tmp_path / "m")
+    book = store.create("busy", {"chapters/quiet.md": b"q\n", "chapters/a.md": b"0\n"},
+                        ZHANG, "init")
+    for n in range(12):  # one chapter changes while the other stays as it was
+        book.save({"chapters/a.md": f"{n}\n".encode()}, book.head(), ZHANG, f"a {n}")
+    monkeypatch.setattr("alliance.store.history.STEPS", 3)
+    for path in ("chapters/quiet.md", "chapters/a.md"):
+        assert book.last_change(path) == (git(book, "log", "-1", "--format=%H", "main", "--",
+                                               path) or None)
+        assert [r.revision for r in book.log(path, limit=5)] == git(
+            book, "log", "-5", "--format=%H", "main", "--", path).split()

@@ -155,3 +155,17 @@ def test_only_image_files_of_the_book_are_served(app, client, author):
 def test_unknown_addresses_get_the_error_page(client, author):
     html = html_of(client, "/no/such/page", 404)
     assert "此地址下没有内容。" in html
+
+
+def test_the_chapter_page_lists_the_newest_revisions_and_links_to_the_rest(app, client, author):
+    html = html_of(client, "/books/labor-rights/chapters/ch01")
+    assert "更早的修改" not in html  # a short history is shown whole
+    revisions = [save(app, author.emails["author"], f"# 第一章\n\n第{n}稿。\n", f"第{n}稿")
+                 for n in range(22)]
+    html = html_of(client, "/books/labor-rights/chapters/ch01")
+    aside = html.split('<aside class="history">', 1)[1]
+    shown = re.findall(r"\?rev=([0-9a-f]{40})", aside)
+    assert shown == revisions[::-1][:20]  # the twenty newest, newest first
+    assert 'href="/books/labor-rights/chapters/ch01/history">更早的修改' in aside
+    assert all(r in html_of(client, "/books/labor-rights/chapters/ch01/history")
+               for r in revisions[:2])  # the oldest are on the history page
