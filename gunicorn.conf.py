@@ -3,6 +3,7 @@
 Each worker builds its own app from the ALLIANCE_* settings; saves are safe across
 processes (Git compare-and-swap, SQLite WAL or PostgreSQL).
 """
+import gc
 import os
 
 bind = os.environ.get("ALLIANCE_BIND", "127.0.0.1:8000")
@@ -18,3 +19,14 @@ forwarded_allow_ips = os.environ.get("ALLIANCE_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # accepted it, so a few busy clients could load one worker while the other idles. Behind
 # a reverse proxy (which itself keeps browsers' connections alive) this costs nothing.
 keepalive = 0
+
+
+def post_worker_init(worker):
+    """Move what the app built at start-up out of the garbage collector's sight.
+
+    Those ~200,000 objects live as long as the worker; a full collection walking them
+    stalled every request in the worker for about 100 ms. After gc.freeze() full
+    collections walk only what requests made since.
+    """
+    gc.collect()
+    gc.freeze()

@@ -223,19 +223,17 @@ def save_chapter(store, chapter, user, content, base_revision, message=None):
     result = store.book(chapter.book.slug).save(
         {chapter.path: content.encode("utf-8")}, base_revision, person(user), message)
     if result.changed:
-        # Unless merged, the text landed as sent: the index needs no second read from Git.
-        record_change(chapter, result.revision, user, None if result.merged else content)
+        record_change(chapter, result.revision, user)
     return result
 
 
-def record_change(chapter, revision, user, content=None):
+def record_change(chapter, revision, user):
     """Remember in the database that ``revision`` is the chapter's latest change.
 
-    ``content``, when given, is the chapter's text at ``revision`` (else read from Git).
+    The search index follows when someone next searches (search.refresh).
     """
     chapter.revision = revision
     chapter.updated_at = utcnow()
     chapter.updated_by = user
     chapter.book.head_revision = revision
     db.session.flush()
-    search.index_chapter(chapter, content)

@@ -1,19 +1,24 @@
 """Full-text search of chapters across the books a person may read.
 
-The index (models/search.py) holds each chapter's title and Markdown as of its
-latest revision: FTS5 with trigrams on SQLite, pg_trgm-indexed ILIKE on
-PostgreSQL. ``index_chapter`` runs after every change (books.record_change
-calls it), ``remove_chapter`` when a chapter goes, ``reindex`` repairs a book.
-Writes go through the caller's session, so they commit or roll back with it.
+The index (models/search.py) holds each chapter's title and Markdown as of a
+revision: FTS5 with trigrams on SQLite, pg_trgm-indexed ILIKE on PostgreSQL.
+Saves do not touch it: an author saving every few seconds would rewrite a
+chapter's trigrams each time (most of a save's database writes). Instead
+``search`` first indexes again every chapter whose revision moved since it was
+indexed (``refresh``), so a search always sees the saved text. Chapters created
+or renamed are indexed at once, ``remove_chapter`` runs when a chapter goes,
+``reindex`` rebuilds a book. Writes go through the caller's session, so they
+commit or roll back with it.
 """
 import re
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 
 from . import books as book_service
 from .extensions import db, manuscript_store
+from .models import Chapter
 from .models.search import TABLE
 
 # Snippet markers: control characters that never survive into indexed text.
@@ -52,6 +57,37 @@ def index_chapter(chapter, content=None):
          "title": _clean(chapter.title), "body": _clean(content)})
 
 
+def refresh(book_ids):
+    """Index again the chapters of ``book_ids`` saved since they were indexed; return how many.
+
+    Each stale chapter's row is locked first (PostgreSQL: FOR UPDATE) and checked
+    again, so two searches at once do not both index it.
+    """
+    if not available() or not book_ids:
+        return 0
+    indexed = _indexed_revisions(book_ids)
+    ids = db.session.scalars(select(Chapter.id).where(Chapter.book_id.in_(book_ids))).all()
+    count = 0
+    for chapter_id in ids:
+        chapter = db.session.get(Chapter, chapter_id)
+        if indexed.get((chapter.book_id, chapter.key)) == chapter.revision:
+            continue
+        chapter = db.session.get(Chapter, chapter_id, with_for_update=True,
+                                 populate_existing=True)
+        if _indexed_revisions([chapter.book_id]).get((chapter.book_id, chapter.key)) != \
+                chapter.revision:
+            index_chapter(chapter)
+            count += 1
+    return count
+
+
+def _indexed_revisions(book_ids):
+    statement = text(f"SELECT book_id, chapter_key, revision FROM {TABLE} "
+                     "WHERE book_id IN :books").bindparams(bindparam("books", expanding=True))
+    return {(r.book_id, r.chapter_key): r.revision
+            for r in db.session.execute(statement, {"books": list(book_ids)})}
+
+
 def remove_chapter(book, key):
     """Take chapter ``key`` of ``book`` out of the index."""
     if available():
@@ -83,7 +119,8 @@ class Hit:
 def search(user, query, limit=50):
     """Return the Hits for ``query`` among the books ``user`` may read, best first.
 
-    Every whitespace-separated term must occur (as a phrase), case-insensitively.
+    The index is brought up to date first (``refresh``: the caller commits). Every
+    whitespace-separated term must occur (as a phrase), case-insensitively.
     On SQLite, terms shorter than three characters cannot use the FTS5 trigram
     index and fall back to LIKE; on PostgreSQL every query is an ILIKE that the
     pg_trgm indexes serve.
@@ -92,6 +129,7 @@ def search(user, query, limit=50):
     books = {b.id: b for b in book_service.visible_books(user)}
     if not terms or not books or not available():
         return []
+    refresh(list(books))
     if _postgres():
         rows = _like(terms, list(books), limit, operator="ILIKE")
     elif all(len(t) >= MIN_TRIGRAM for t in terms):

@@ -76,3 +76,21 @@ def test_reindex_repairs_the_index_and_empty_queries_find_nothing(app, client, a
 
 def test_search_needs_a_login(client):
     assert client.get("/search?q=工会").status_code == 302
+
+
+def test_saves_leave_the_index_alone_and_a_search_brings_it_up_to_date(app, client, auth,
+                                                                        world):
+    with app.app_context():
+        book = find_book("labor-rights")
+        before = search._indexed_revisions([book.id])
+    revision = save(client, world, world.emails["author"], "# 第一章\n\n仲裁时效为一年。\n")
+    with app.app_context():
+        book = find_book("labor-rights")
+        assert search._indexed_revisions([book.id]) == before  # the save wrote no index
+    auth.login(world.emails["author"])
+    assert "<mark>仲裁时效为一年</mark>" in client.get("/search?q=仲裁时效为一年").get_data(
+        as_text=True)
+    with app.app_context():
+        book = find_book("labor-rights")
+        assert search._indexed_revisions([book.id])[(book.id, "ch01")] == revision
+        assert search.refresh([book.id]) == 0  # nothing left to index

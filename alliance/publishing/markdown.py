@@ -5,22 +5,17 @@ off, so markup in a chapter is shown as text; nh3 then keeps only an explicit
 allow-list of tags and attributes, in case pandoc ever lets something through.
 Images may only come from the book itself.
 """
-import subprocess
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
 import nh3
 
 from ..store import StoreError, check_path
-from .pandoc_run import PandocError, pandoc_path
+from .pandoc_lua import markdown_to_html
 
+# As markdown_html.lua reads it for the pages; the book renders read it so too.
 MARKDOWN = "markdown-raw_html-raw_attribute-raw_tex"
-# --sandbox: pandoc may not read or fetch anything while converting.
-PANDOC_ARGS = ["--wrap=none", "--sandbox"]
 IMAGE_FOLDER = "images/"
-# A page view's pandoc: a chapter converts in well under a second and a few MB.
-TIMEOUT_S = 30
-MEMORY_MB = 512
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 TAGS = _HEADINGS | {
@@ -50,20 +45,8 @@ URL_SCHEMES = {"http", "https", "mailto"}
 @lru_cache(maxsize=256)
 def _pandoc(markdown_text):
     # Keyed by the text alone (a chapter is at most ~100 KB): a page view of an
-    # unchanged chapter costs no pandoc process. pandoc is run directly (pypandoc's
-    # binary) rather than through pypandoc.convert_text, whose temporary files and
-    # checks cost more than the conversion (48 against 33 ms a chapter); a larger
-    # allocation area (-A) saves pandoc's runtime another eighth.
-    command = [pandoc_path(), "-f", MARKDOWN, "-t", "html5", *PANDOC_ARGS,
-               "+RTS", f"-M{MEMORY_MB}m", "-A64m", "-RTS"]
-    try:
-        done = subprocess.run(command, input=markdown_text.encode("utf-8"),
-                              capture_output=True, timeout=TIMEOUT_S, check=False)
-    except subprocess.TimeoutExpired:
-        raise PandocError(f"pandoc took longer than {TIMEOUT_S} s") from None
-    if done.returncode != 0:
-        raise PandocError("pandoc failed: " + done.stderr.decode("utf-8", "replace")[:300])
-    return done.stdout.decode("utf-8")
+    # unchanged chapter costs no conversion at all.
+    return markdown_to_html(markdown_text)
 
 
 def book_image_path(src):

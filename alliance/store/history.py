@@ -25,7 +25,7 @@ class _Commit:
     record: object  # what the caller's ``revision(commit)`` made of it
 
 
-_commits = Memo(32768)  # commit id -> _Commit
+_commits = Memo(4096)  # commit id -> _Commit
 _last = Memo(8192)  # (commit, path) -> id of the last commit that changed path, or None
 _logs = Memo(2048)  # (last change, path, limit) -> tuple of records, newest first
 

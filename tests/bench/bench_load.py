@@ -7,14 +7,16 @@ reader going round its share of all 32 chapters) and 16 writers PUT their own
 chapter (8 in each of two books) through the API, each from its last answered
 revision, so every read of a chapter being written renders a new text.
 
-Three runs, each after WARMUP seconds of the same load that are not timed:
+Runs, each after WARMUP seconds of the same load that are not timed:
 - closed loop on one gunicorn sync worker (the baseline) and on the configured
   two workers: every client sends again as soon as it is answered, which shows
   the most the server answers per second;
 - paced on the configured two workers: each reader opens a page every 16 / READ_RATE
   seconds and each writer saves every 16 / SAVE_RATE seconds (by default 16 pages
   and 56 saves a second in all), with each request's latency counted from when it
-  was due, so a slow answer delays and is charged to the next request too.
+  was due, so a slow answer delays and is charged to the next request too;
+  PACED_RUNS times on fresh servers, the run with the median read p99 judged
+  against the targets (the disk's stalls vary from run to run).
 
 Reported per run: requests per second, p50/p99 latency per kind, saves per second,
 errors, and lost updates (saves answered 200 whose text is not in Git at their
@@ -48,6 +50,7 @@ BOOKS, CHAPTERS = 4, 8
 # target of 50 a second.
 READ_RATE = float(os.environ.get("BENCH_READ_RATE", "16"))
 SAVE_RATE = float(os.environ.get("BENCH_SAVE_RATE", "56"))
+PACED_RUNS = int(os.environ.get("BENCH_PACED_RUNS", "3"))
 
 
 class Pace:
@@ -220,19 +223,33 @@ def main():
         show("closed loop, 1 sync worker (baseline)", sync)
         closed = serve_and_load(tmp, "closed", 2, None, 16, 16)
         show("closed loop, 2 workers (config)", closed)
-        paced = serve_and_load(tmp, "paced", 2, None, 16, 16, (READ_RATE, SAVE_RATE))
-        show("paced, 2 workers (config)", paced)
+        runs = []
+        for n in range(PACED_RUNS):
+            runs.append(serve_and_load(tmp, f"paced{n}", 2, None, 16, 16,
+                                       (READ_RATE, SAVE_RATE)))
+            show(f"paced, 2 workers (config), run {n + 1}", runs[-1])
     print(f"load average {os.getloadavg()[0]:.1f} after (other work on the machine skews "
           "every figure; the ratios less)")
+    if not summary(sync, closed, runs):
+        sys.exit(1)
+
+
+def summary(sync, closed, runs):
+    """Print the ratios and the targets; return False when an update was lost."""
     print(f"\nclosed loop, config vs 1 sync worker: {closed['rps'] / sync['rps']:.2f}x "
           f"requests/s, {closed['save']['rate'] / max(sync['save']['rate'], 1e-9):.2f}x saves/s")
+    # The disk's stalls (fsyncs of SQLite checkpoints, the journal) vary between runs:
+    # the run with the median read p99 stands for them.
+    paced = sorted(runs, key=lambda f: f["read"]["p99"])[len(runs) // 2]
     r, s = paced["read"], paced["save"]
-    print(f"targets (paced run): chapter page p99 {r['p99']:.1f} ms (<= 100: "
-          f"{'met' if r['p99'] <= 100 else 'NOT met'}); {s['rate']:.1f} saves/s (>= 50: "
-          f"{'met' if s['rate'] >= 50 else 'NOT met'}); lost updates "
-          f"{sync['lost'] + closed['lost'] + paced['lost']} (must be 0)")
-    if sync["lost"] or closed["lost"] or paced["lost"]:
-        sys.exit(1)
+    lost = sync["lost"] + closed["lost"] + sum(f["lost"] for f in runs)
+    print("paced read p99 of each run: "
+          + ", ".join(f"{f['read']['p99']:.1f}" for f in runs) + " ms")
+    print(f"targets (the paced run with the median read p99): chapter page p99 "
+          f"{r['p99']:.1f} ms (<= 100: {'met' if r['p99'] <= 100 else 'NOT met'}); "
+          f"{s['rate']:.1f} saves/s (>= 50: {'met' if s['rate'] >= 50 else 'NOT met'}); "
+          f"lost updates {lost} (must be 0)")
+    return lost == 0
 
 
 if __name__ == "__main__":
