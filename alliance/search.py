@@ -66,13 +66,12 @@ def refresh(book_ids):
     if not available() or not book_ids:
         return 0
     indexed = _indexed_revisions(book_ids)
-    ids = db.session.scalars(select(Chapter.id).where(Chapter.book_id.in_(book_ids))).all()
+    chapters = db.session.scalars(select(Chapter).where(Chapter.book_id.in_(book_ids))).all()
     count = 0
-    for chapter_id in ids:
-        chapter = db.session.get(Chapter, chapter_id)
+    for chapter in chapters:
         if indexed.get((chapter.book_id, chapter.key)) == chapter.revision:
             continue
-        chapter = db.session.get(Chapter, chapter_id, with_for_update=True,
+        chapter = db.session.get(Chapter, chapter.id, with_for_update=True,
                                  populate_existing=True)
         if _indexed_revisions([chapter.book_id]).get((chapter.book_id, chapter.key)) != \
                 chapter.revision:

@@ -21,7 +21,8 @@ import nh3
 import pypandoc
 
 from ..errors import Invalid
-from .markdown import ATTRIBUTES, MARKDOWN, TAGS, book_image_path
+from .markdown import ATTRIBUTES, TAGS, book_image_path
+from .pandoc_run import MARKDOWN
 
 #: Bump when pandoc arguments, filters or sanitizing change: old cache entries stop matching.
 PIPELINE_VERSION = "pdf-8"

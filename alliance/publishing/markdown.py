@@ -12,9 +12,6 @@ import nh3
 
 from ..store import StoreError, check_path
 from .pandoc_lua import markdown_to_html
-
-# As markdown_html.lua reads it for the pages; the book renders read it so too.
-MARKDOWN = "markdown-raw_html-raw_attribute-raw_tex"
 IMAGE_FOLDER = "images/"
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}

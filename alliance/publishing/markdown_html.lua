@@ -1,9 +1,10 @@
 -- Alliance: turn chapter Markdown into an HTML fragment for the web pages, for as long as
 -- the calling process lives. Each request on stdin is "<byte count>\n<Markdown>"; each
 -- answer on stdout is "ok <byte count>\n<HTML>" or "error <byte count>\n<message>".
--- Markdown is read with raw HTML, raw attributes and raw TeX off, in a sandbox that
--- holds no files (the fourth argument of pandoc.read), as `pandoc --sandbox` would.
-local FORMAT = "markdown-raw_html-raw_attribute-raw_tex"
+-- Markdown is read in the format given as the first argument (the platform's, with raw
+-- HTML, raw attributes and raw TeX off), in a sandbox that holds no files (the fourth
+-- argument of pandoc.read), as `pandoc --sandbox` would.
+local FORMAT = assert(arg[1], "usage: pandoc lua markdown_html.lua FORMAT")
 
 local function convert(text)
   local doc = pandoc.read(text, FORMAT, nil, {})

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from .pandoc_run import PandocError, pandoc_path
+from .pandoc_run import MARKDOWN, PandocError, pandoc_path
 
 SCRIPT = Path(__file__).with_name("markdown_html.lua")
 TIMEOUT_S = 30
@@ -52,7 +52,8 @@ class _Converter:
             if self.pid == os.getpid():
                 self._stop()  # never touch a process a parent (before fork) started
             self.proc = subprocess.Popen(
-                [pandoc_path(), "+RTS", f"-M{MEMORY_MB}m", "-RTS", "lua", str(SCRIPT)],
+                [pandoc_path(), "+RTS", f"-M{MEMORY_MB}m", "-RTS", "lua", str(SCRIPT),
+                 MARKDOWN],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent"},
                 cwd="/")

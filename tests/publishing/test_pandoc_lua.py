@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from alliance.publishing import pandoc_lua
-from alliance.publishing.markdown import MARKDOWN
-from alliance.publishing.pandoc_run import PandocError, pandoc_path
+from alliance.publishing.pandoc_run import MARKDOWN, PandocError, pandoc_path
 
 DEMO = Path(pandoc_lua.__file__).parents[1] / "demo" / "content"
 
