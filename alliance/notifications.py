@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -85,10 +85,14 @@ def on_comment(comment, thread):
     notify(people, COMMENTED, comment.chapter, comment.author, comment.body)
 
 
+# Every page's header shows it: built once (see books._BOOK_BY_SLUG).
+_UNREAD = select(func.count(Notification.id)).where(
+    Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+
+
 def unread_count(user):
     """Return how many of ``user``'s inbox entries are unread."""
-    return db.session.scalar(select(func.count(Notification.id))
-                             .filter_by(user_id=user.id, read_at=None))
+    return db.session.scalar(_UNREAD, {"user_id": user.id})
 
 
 def inbox(user, limit=200):

@@ -7,7 +7,7 @@ import re
 import secrets
 from datetime import timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from . import LOCALES, audit
@@ -201,13 +201,17 @@ def _aware(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+# Every API call runs it: built once (see books._BOOK_BY_SLUG), the user in the same query.
+_TOKEN = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+          .options(joinedload(ApiToken.user)))
+
+
 def user_for_token(token):
     """Return the active user owning the unrevoked ``token`` and mark its use (to the
     minute); else None."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.scalar(select(ApiToken).filter_by(token_hash=ApiToken.hash(token))
-                            .options(joinedload(ApiToken.user)))  # one query, not two
+    row = db.session.scalar(_TOKEN, {"token_hash": ApiToken.hash(token)})
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = utcnow()

@@ -5,6 +5,7 @@ from flask import render_template, request
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -15,11 +16,15 @@ from ..store import StoreError
 from ..store.errors import BookNotFound, FileNotFound, InvalidPath, InvalidRevision
 
 
+# Every page loads its user, with the organization the header shows: built once (see
+# books._BOOK_BY_SLUG), in one query.
+_USER = select(User).where(User.id == bindparam("user_id")).options(joinedload(User.org))
+
+
 @login_manager.user_loader
 def load_user(user_id):
     """Return the active user for a session's id, or None (which logs the session out)."""
-    # The header shows the person's organization on every page: load it with them.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.org)])
+    user = db.session.scalar(_USER, {"user_id": int(user_id)})
     return user if user is not None and user.active else None
 
 
