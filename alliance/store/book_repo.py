@@ -151,7 +151,8 @@ class BookRepo:
         with self._open() as repo:
             if path is not None:
                 return history.log(repo, self.path, rev, path, limit, self._revision)
-            return [self._revision(c) for c in repo.iter_commits(rev, max_count=limit)]
+            return [self._revision(objects.read_commit(repo, c.hexsha))
+                    for c in repo.iter_commits(rev, max_count=limit)]
 
     def last_change(self, path, rev=None):
         """Return the id of the last commit at or before ``rev`` that changed ``path``."""
@@ -162,7 +163,7 @@ class BookRepo:
 
     @staticmethod
     def _revision(c):
-        return Revision(c.hexsha, c.author.name, c.author.email,
+        return Revision(c.hexsha, c.author_name, c.author_email,
                         c.authored_datetime.isoformat(), c.message.strip())
 
     def diff(self, from_rev, to_rev, path=None):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .gitcmd import output
 from .memo import MISSING, Memo
-from .objects import TREE_MODE, commit_tree, entries
+from .objects import TREE_MODE, commit_tree, entries, read_commit
 
 # Commits a walk visits before handing the question to git.
 STEPS = 512
@@ -50,13 +50,13 @@ def _changed(repo, new, old, prefix=b""):
 def _commit(repo, commit_id, revision):
     info = _commits.get(commit_id)
     if info is MISSING:
-        commit = repo.commit(commit_id)
-        parents = tuple(p.hexsha for p in commit.parents)
+        commit = read_commit(repo, commit_id)
+        parents = commit.parents
         changed = None
         if len(parents) < 2:
             old = commit_tree(repo, parents[0]) if parents else None
             changed = frozenset(p.decode("utf-8", "surrogateescape")
-                                for p in _changed(repo, commit_tree(repo, commit_id), old))
+                                for p in _changed(repo, commit.tree, old))
         info = _Commit(parents, changed, revision(commit))
         _commits.put(commit_id, info)
     return info
@@ -109,7 +109,7 @@ def last_change(repo, git_dir, rev, path, revision):
 def log(repo, git_dir, rev, path, limit, revision):
     """Return the commits that changed ``path`` up to ``rev``, newest first, at most ``limit``.
 
-    ``revision(commit)`` turns a GitPython commit into the caller's record. A file's
+    ``revision(commit)`` turns an objects.Commit into the caller's record. A file's
     history is fixed by its last change, so it is remembered by that; after a new
     change it is the new record on top of the history remembered before.
     """
@@ -123,8 +123,8 @@ def log(repo, git_dir, rev, path, limit, revision):
         if found is None:
             walked = _walk(repo, last, path, limit, revision)
             found = (tuple(record for _id, record in walked) if walked is not None else
-                     tuple(revision(c) for c in repo.iter_commits(last, paths=path,
-                                                                  max_count=limit)))
+                     tuple(revision(read_commit(repo, c.hexsha))
+                           for c in repo.iter_commits(last, paths=path, max_count=limit)))
         _logs.put(key, found)
     return list(found)
 

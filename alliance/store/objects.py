@@ -7,6 +7,8 @@ written here directly; the objects are byte for byte what git would write (and
 need git's own clean-up (see ``ident``) are left to ``git commit-tree``.
 """
 import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from io import BytesIO
 
 from gitdb.base import IStream
@@ -17,6 +19,7 @@ FILE_MODE, TREE_MODE = b"100644", b"40000"
 BLOB_MODES = (b"100644", b"100755", b"120000")
 _trees = Memo(4096)  # tree id (binary) -> {name: (mode, binary id)}
 _commit_trees = Memo(8192)  # commit id (hex) -> root tree id (binary)
+_commits = Memo(4096)  # commit id (hex) -> Commit
 # git drops these from both ends of a name or e-mail ("crud", ident.c) and '<', '>' and
 # newlines inside them; a person whose identity needs that goes through git itself.
 _CRUD = set(",:;<>\"\\'")
@@ -57,8 +60,10 @@ def _write(repo, binsha, changes):
     # git orders entries by name, a folder's name compared as if it ended in '/'.
     ordered = sorted(current.items(),
                      key=lambda item: item[0] + b"/" if item[1][0] == TREE_MODE else item[0])
-    return _store(repo, b"tree", b"".join(mode + b" " + name + b"\0" + sha
+    tree = _store(repo, b"tree", b"".join(mode + b" " + name + b"\0" + sha
                                           for name, (mode, sha) in ordered))
+    _trees.put(tree, current)  # page views after the save walk this tree: no need to read it
+    return tree
 
 
 def entries(repo, binsha):
@@ -86,13 +91,72 @@ def commit_tree(repo, commit):
     """Return the binary id of commit ``commit``'s (hex id) root tree."""
     tree = _commit_trees.get(commit)
     if tree is MISSING:
-        # Read whole: a packed object's stream may return less than a partial read asks.
-        data = repo.odb.stream(bytes.fromhex(commit)).read()
-        if not data.startswith(b"tree ") or data[45:46] != b"\n":
-            raise ValueError(f"{commit} is not a commit")
-        tree = bytes.fromhex(data[5:45].decode("ascii"))
-        _commit_trees.put(commit, tree)
+        tree = read_commit(repo, commit).tree
     return tree
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A commit as read from the object database."""
+
+    hexsha: str
+    tree: bytes  # binary id of the root tree
+    parents: tuple  # hex ids
+    author_name: str
+    author_email: str
+    authored_datetime: datetime  # in the author's own time zone
+    message: str
+
+
+def read_commit(repo, commit):
+    """Return the Commit with hex id ``commit``, read once from the object database.
+
+    GitPython reads a commit twice (its type, then its data) and builds more than a
+    history needs; a page view after a burst of saves reads dozens of them.
+    Remembered per process, as a commit id fixes its content.
+    """
+    found = _commits.get(commit)
+    if found is not MISSING:
+        return found
+    # Read whole: a packed object's stream may return less than a partial read asks.
+    data = repo.odb.stream(bytes.fromhex(commit)).read()
+    head, _sep, message = data.partition(b"\n\n")
+    fields, parents = {}, []
+    for line in head.split(b"\n"):
+        if line.startswith(b" "):
+            continue  # the rest of a multi-line header (gpgsig, mergetag)
+        name, _sep, value = line.partition(b" ")
+        if name == b"parent":
+            parents.append(value.decode("ascii"))
+        else:
+            fields.setdefault(name, value)
+    if not data.startswith(b"tree ") or len(fields.get(b"tree", b"")) != 40:
+        raise ValueError(f"{commit} is not a commit")
+    encoding = fields.get(b"encoding", b"utf-8").decode("ascii", "replace")
+    who, _sep, when = fields.get(b"author", b"").rpartition(b"> ")
+    name, _sep, email = _text(who, encoding).partition(" <")
+    stamp, _sep, zone = when.decode("ascii", "replace").partition(" ")
+    sign = -1 if zone.startswith("-") else 1
+    offset = timedelta(hours=int(zone[1:3] or 0), minutes=int(zone[3:5] or 0)) * sign
+    return _remember(Commit(commit, bytes.fromhex(fields[b"tree"].decode("ascii")),
+                            tuple(parents), name, email,
+                            datetime.fromtimestamp(int(stamp or 0), timezone(offset)),
+                            _text(message, encoding)))
+
+
+def _remember(commit):
+    _commits.put(commit.hexsha, commit)
+    _commit_trees.put(commit.hexsha, commit.tree)
+    return commit
+
+
+def _text(data, encoding):
+    # As git log does: the commit's declared encoding (i18n.commitEncoding, such as GBK),
+    # else UTF-8; what does not decode is replaced, never refused.
+    try:
+        return data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return data.decode("utf-8", "replace")
 
 
 def blob_at(repo, commit, path):
@@ -136,7 +200,12 @@ def write_commit(repo, tree, parent, author, committer, message):
     stamp = f"{now} {sign}{abs(offset) // 3600:02d}{abs(offset) % 3600 // 60:02d}"
     head = [f"tree {tree}"] + ([f"parent {parent}"] if parent else []) + [
         f"author {who} {stamp}", f"committer {by} {stamp}"]
-    return _store(repo, b"commit", ("\n".join(head) + "\n\n" + text).encode("utf-8")).hex()
+    commit = _store(repo, b"commit", ("\n".join(head) + "\n\n" + text).encode("utf-8")).hex()
+    # Known as read_commit would read it, so the page views after this save need not.
+    _remember(Commit(commit, bytes.fromhex(tree), (parent,) if parent else (), author.name,
+                     author.email, datetime.fromtimestamp(now, timezone(timedelta(seconds=offset))),
+                     text))
+    return commit
 
 
 def _store(repo, kind, data):

@@ -1,9 +1,10 @@
 """Benchmark: the served app under load: chapter pages read and chapters saved by 32 clients.
 
 gunicorn (`gunicorn -c gunicorn.conf.py wsgi:app`, two workers) serves a home of
-4 books x 8 chapters. The load generator is 4 processes x 8 threads with
-requests sessions: 16 readers GET chapter pages (logged in, the web page, each
-reader going round its share of all 32 chapters) and 16 writers PUT their own
+4 books x 8 chapters. The load generator is 4 processes x 8 threads, each
+request on its own http.client connection: 16 readers GET chapter pages
+(logged in, the web page, each reader going round its share of all 32
+chapters) and 16 writers PUT their own
 chapter (8 in each of two books) through the API, each from its last answered
 revision, so every read of a chapter being written renders a new text.
 
@@ -25,6 +26,8 @@ revision on main; must be 0). Targets, on the paced run: chapter page p99 <= 100
 
 Run with `make bench` (BENCH_SECONDS=25 by default).
 """
+import http.client
+import json
 import multiprocessing
 import os
 import random
@@ -34,8 +37,7 @@ import tempfile
 import threading
 import time
 from types import SimpleNamespace
-
-import requests
+from urllib.parse import urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, ".."), os.path.join(HERE, "..", "..")]
@@ -73,8 +75,36 @@ class Pace:
         return due
 
 
+class Client:
+    """One client's HTTP: a fresh connection per request (the server closes each), through
+    http.client. The generator shares the server's two cores, so it is kept light: at
+    the paced load its 32 clients use 0.07 of a core, against 0.18 through requests."""
+
+    def __init__(self, base, headers):
+        parts = urlsplit(base)
+        self.host, self.port, self.headers = parts.hostname, parts.port, headers
+
+    def send(self, method, path, body=None):
+        """Return (status, body bytes); (None, b"") when the connection fails."""
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        headers = dict(self.headers)
+        if body is not None:
+            body = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            answer = connection.getresponse()
+            return answer.status, answer.read()
+        except (OSError, http.client.HTTPException):
+            return None, b""
+        finally:
+            connection.close()
+
+
 def reader(base, email, chapters, interval, run, out):
-    session = web_session(base, email)
+    # Logged in once through the form; then the session cookie goes with every request.
+    cookies = web_session(base, email).cookies
+    client = Client(base, {"Cookie": "; ".join(f"{c.name}={c.value}" for c in cookies)})
     run.ready.wait()
     latencies, errors, n, pace = [], 0, 0, Pace(interval)
     while not run.stop.is_set():
@@ -82,11 +112,8 @@ def reader(base, email, chapters, interval, run, out):
         n += 1
         start = pace.next()
         counted = run.measuring.is_set()
-        try:
-            ok = session.get(f"{base}/books/{slug}/chapters/{key}", timeout=30).status_code == 200
-        except requests.RequestException:
-            ok = False
-        if not ok:
+        status, page = client.send("GET", f"/books/{slug}/chapters/{key}")
+        if status != 200 or b'class="chapter-text"' not in page:
             errors += 1
         elif counted:
             latencies.append(time.perf_counter() - start)
@@ -95,10 +122,9 @@ def reader(base, email, chapters, interval, run, out):
 
 def writer(base, chapter, interval, run, out):
     slug, key, _email, token = chapter
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
-    url = f"{base}/api/v1/books/{slug}/chapters/{key}"
-    base_rev = session.get(url, timeout=30).json()["head"]
+    client = Client(base, {"Authorization": f"Bearer {token}"})
+    path = f"/api/v1/books/{slug}/chapters/{key}"
+    base_rev = json.loads(client.send("GET", path)[1])["head"]
     run.ready.wait()
     latencies, errors, saved, n, pace = [], 0, [], 0, Pace(interval)
     while not run.stop.is_set():
@@ -106,15 +132,11 @@ def writer(base, chapter, interval, run, out):
         start = pace.next()
         counted = run.measuring.is_set()
         text = f"# {key}\n\n{slug}/{key} 第{n}稿，{time.time_ns()}。\n" + "正文。\n" * 40
-        try:
-            answer = session.put(url, timeout=30, json={"content": text,
-                                                        "base_revision": base_rev})
-        except requests.RequestException:
-            answer = None
-        if answer is not None and answer.status_code == 200:
+        status, answer = client.send("PUT", path, {"content": text, "base_revision": base_rev})
+        if status == 200:
             if counted:
                 latencies.append(time.perf_counter() - start)
-            base_rev = answer.json()["revision"]
+            base_rev = json.loads(answer)["revision"]
             saved.append((slug, key, text, base_rev))
         else:
             errors += 1
