@@ -65,8 +65,8 @@ def run_pandoc(text, chapter_number, footnotes_inline):
 
 
 def _cached_pandoc(chapter, number, footnotes_inline, cache_dir):
-    key = hashlib.sha256(f"{PIPELINE_VERSION}|{chapter.blob_id}|{number}|{footnotes_inline}"
-                         .encode()).hexdigest()
+    key = hashlib.sha256(f"{PIPELINE_VERSION}|{MARKDOWN}|{chapter.blob_id}|{number}|"
+                         f"{footnotes_inline}".encode()).hexdigest()
     path = Path(cache_dir, "html", key[:2], key + ".html") if cache_dir else None
     if path is not None and path.exists():
         return path.read_text("utf-8")

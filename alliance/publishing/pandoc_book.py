@@ -45,8 +45,8 @@ def read_markdown(text, number, workdir, cache_dir=None, cache_key=None):
     """
     path = None
     if cache_dir and cache_key:
-        key = hashlib.sha256(f"{PIPELINE_VERSION}|{_filter_digest()}|{cache_key}|{number}"
-                             .encode()).hexdigest()
+        key = hashlib.sha256(f"{PIPELINE_VERSION}|{MARKDOWN}|{_filter_digest()}|{cache_key}|"
+                             f"{number}".encode()).hexdigest()
         path = Path(cache_dir, "pandoc-json", key[:2], key + ".json")
         if path.exists():
             return json.loads(path.read_bytes())

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from PIL import Image
 
-from alliance.publishing import snapshot
+from alliance.publishing import pandoc_book, snapshot
 from alliance.publishing.epub import render_epub
 from alliance.publishing.epubcheck_run import EpubCheckUnavailable, check_epub
 from alliance.publishing.pandoc_book import identifier
@@ -175,3 +175,12 @@ def test_epubcheck_without_java_says_so(demo_epub, monkeypatch, tmp_path):
     assert shutil.which("java") is None
     with pytest.raises(EpubCheckUnavailable, match="Java"):
         check_epub(demo_epub[0])
+
+
+def test_a_wrapped_chinese_paragraph_reads_without_spaces(tmp_path):
+    # The document EPUB, DOCX and the HTML edition are written from.
+    doc = pandoc_book.read_markdown("第一句。\n第二句，\n继续。\n\nAlpha\nbeta\n", None, tmp_path)
+    first, second = ([i["t"] if i["t"] != "Str" else i["c"] for i in block["c"]]
+                     for block in doc["blocks"])
+    assert "".join(first) == "第一句。第二句，继续。"
+    assert second[1] in ("Space", "SoftBreak")

@@ -1,4 +1,5 @@
 """Chapter Markdown to HTML: pandoc for real, then the sanitizer; nothing hostile survives."""
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -101,3 +102,11 @@ def test_renders_are_cached_by_text():
     hits = _pandoc.cache_info().hits
     assert render_html(text) == render_html(text)
     assert _pandoc.cache_info().hits == hits + 2
+
+
+def test_a_line_break_between_chinese_characters_adds_no_space():
+    # Authors who wrap their lines in an editor: the break is not a space between sentences.
+    html = render_html("第一句。\n第二句，\n继续。\n\nAlpha\nbeta\n\n中文\nEnglish\n")
+    assert "第一句。第二句，继续。" in html
+    assert re.search(r"Alpha\sbeta", html)  # between Latin words it stays a space
+    assert re.search(r"中文\sEnglish", html)

@@ -27,6 +27,39 @@ def test_every_demo_chapter_converts_as_the_pandoc_command_does():
         assert pandoc_lua.markdown_to_html(text).strip() == cli_html(text).strip(), path
 
 
+# Lines wrapped in an editor: breaks between Chinese, Japanese, Korean, full-width
+# punctuation, Latin, digits, emphasis, links, footnote calls, lists and quotes.
+WRAPPED = """第一句。
+第二句，**重点**
+继续；[链接](https://example.org)
+之后。[^1]
+English
+words 中文
+2026年
+１２３
+日本語の
+文章です。한국어
+문장
+(括号)
+中文
+
+- 列表一
+  续行
+> 引用
+> 续行
+
+[^1]: 脚注
+    续行。
+"""
+
+
+def test_wrapped_lines_convert_as_the_pandoc_command_does():
+    # The command drops breaks between wide characters after reading; the converter must too.
+    html = pandoc_lua.markdown_to_html(WRAPPED)
+    assert html.strip() == cli_html(WRAPPED).strip()
+    assert "第一句。第二句，<strong>重点</strong>继续；" in html
+
+
 def test_raw_html_stays_text_and_nothing_is_read_from_disk():
     html = pandoc_lua.markdown_to_html(
         '<script>alert(1)</script>\n\n![x](/etc/hostname)\n\n```{=html}\n<b>raw</b>\n```\n')

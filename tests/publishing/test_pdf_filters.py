@@ -1,6 +1,7 @@
 """The numbering filter (shared by every format) and pandoc's limits."""
 import subprocess
 import zipfile
+from types import SimpleNamespace
 
 import pypandoc
 import pytest
@@ -65,3 +66,19 @@ def test_pandoc_over_its_memory_limit_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(chapter_html, "HEAP", "2m")
     with pytest.raises(Invalid, match="pandoc failed"):
         run_pandoc("段落。\n\n" * 20000, 1, True)
+
+
+WRAPPED = "第一句。\n第二句，\n继续。\n\nAlpha\nbeta\n"
+
+
+def test_a_wrapped_chinese_paragraph_prints_without_spaces():
+    html = run_pandoc(WRAPPED, 1, footnotes_inline=True)
+    assert "第一句。第二句，继续。" in html and "Alpha beta" in html
+
+
+def test_the_chapter_cache_is_kept_apart_by_how_markdown_is_read(tmp_path, monkeypatch):
+    chapter = SimpleNamespace(text=WRAPPED, blob_id="0" * 40)
+    assert "第一句。第二句" in chapter_html._cached_pandoc(chapter, 1, True, tmp_path)
+    # A cache filled under another reading is not served for this one.
+    monkeypatch.setattr(chapter_html, "MARKDOWN", "markdown-raw_html-raw_attribute-raw_tex")
+    assert "第一句。 第二句" in chapter_html._cached_pandoc(chapter, 1, True, tmp_path)
