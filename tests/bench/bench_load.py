@@ -1,10 +1,9 @@
 """Benchmark: the served app under load: chapter pages read and chapters saved by 32 clients.
 
 gunicorn (`gunicorn -c gunicorn.conf.py wsgi:app`, two workers) serves a home of
-4 books x 8 chapters. The load generator is 4 processes x 8 threads, each
-request on its own http.client connection: 16 readers GET chapter pages
-(logged in, the web page, each reader going round its share of all 32
-chapters) and 16 writers PUT their own
+4 books x 8 chapters. The load generator is 4 processes x 8 threads, each request on
+its own http.client connection: 16 readers GET chapter pages (logged in, the web page,
+each reader going round its share of all 32 chapters) and 16 writers PUT their own
 chapter (8 in each of two books) through the API, each from its last answered
 revision, so every read of a chapter being written renders a new text.
 
