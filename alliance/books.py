@@ -180,7 +180,7 @@ def create_chapter(store, book, key, title, assignees, actor, content=b""):
     title = (title or "").strip()
     if not title:
         raise Invalid("a chapter needs a title")
-    if db.session.scalar(select(Chapter).filter_by(book=book, key=key)):
+    if db.session.scalar(_CHAPTER_BY_KEY, {"book_id": book.id, "key": key}):
         raise AlreadyExists(f"chapter {key} already exists in {book.slug}")
     repo = store.book(book.slug)
     head = repo.resolve()

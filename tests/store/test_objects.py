@@ -111,11 +111,11 @@ def test_what_a_save_remembers_is_what_is_read_back_from_disk(book, shanghai, mo
                     ZHANG, "记住的\n").revision
     remembered = objects._commits.get(rev)
     with repos.opened(book.path) as repo:
-        trees = {t: objects.entries(repo, t) for t in (remembered.tree,)}
+        tree = objects.entries(repo, remembered.tree)
         # A fresh process knows nothing: read the commit and its tree from the disk.
         monkeypatch.setattr(objects, "_commits", objects.Memo(8))
         monkeypatch.setattr(objects, "_trees", objects.Memo(8))
         assert objects.read_commit(repo, rev) == remembered
-        assert objects.entries(repo, remembered.tree) == trees[remembered.tree]
+        assert objects.entries(repo, remembered.tree) == tree
     assert as_read(book, rev) == as_git_says(book, rev)
     assert remembered.authored_datetime.utcoffset().total_seconds() == 8 * 3600
