@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from ..errors import DomainError
 from ..extensions import csrf, db, limiter
 from ..people import user_for_token
-from ..store import Conflict, StoreError
+from ..store import ConcurrentUpdate, Conflict, StoreError
 from ..store.errors import BookNotFound, FileNotFound, InvalidPath, InvalidRevision
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -76,6 +76,14 @@ def conflict(exc):
                                     "Your text is in 'mine': merge it with 'theirs' and save again."),
                  path=exc.path, base=text(exc.base), mine=text(exc.mine),
                  theirs=text(exc.theirs), head=exc.head)
+
+
+@bp.errorhandler(ConcurrentUpdate)
+def busy(_exc):
+    response = error(503, "busy", _("The book is being changed by several people at this "
+                                    "moment; nothing was saved. Send the same request again."))
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 @bp.errorhandler(StoreError)

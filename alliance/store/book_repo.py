@@ -311,7 +311,7 @@ class BookRepo:
         """Move main from ``old`` to ``new`` atomically; False when main is no longer ``old``."""
         return refs.compare_and_swap(self.path, BRANCH, new, old,
                                      (self.committer.name, self.committer.email),
-                                     "alliance save")
+                                     "alliance save", write_locked=True)
 
     @staticmethod
     def _store_blob(repo, data):

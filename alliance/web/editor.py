@@ -13,7 +13,7 @@ from ..extensions import db, manuscript_store
 from ..models import ChapterState
 from ..permissions import can_edit_chapter
 from ..publishing.markdown import IMAGE_FOLDER, render_html
-from ..store import Conflict
+from ..store import ConcurrentUpdate, Conflict
 
 bp = Blueprint("editor", __name__)
 
@@ -93,6 +93,10 @@ def save(slug, key):
             "here: copy it, and ask an editor to reopen the chapter."))
     except Conflict as exc:
         return _resolution_page(chapter, exc, content, message), 409
+    except ConcurrentUpdate:
+        return _editor_page(chapter, content, base, message, status=503, error=_(
+            "The book is being changed by several people at this moment, so your text was "
+            "not saved yet. It is still here: press Save again in a moment."))
     db.session.commit()
     session["saved_draft"] = request.form.get("draft_id", "")[:64]
     if not result.changed:

@@ -24,6 +24,12 @@ def git(book, *args):
                           capture_output=True, text=True).stdout.strip()
 
 
+def _hold_like_git(book):
+    """A live git process working in the book, as a push holding main.lock would be."""
+    return subprocess.Popen(["git", "update-ref", "--stdin"], cwd=book.path,
+                            stdin=subprocess.PIPE)
+
+
 def test_swap_moves_main_only_from_the_expected_commit_and_logs_it(book):
     first = book.head()
     second = book.save({"chapters/a.md": b"a1\n"}, first, ZHANG, "a1").revision
@@ -41,7 +47,12 @@ def test_a_save_waits_for_a_lock_git_holds_and_then_lands(book):
     lock = os.path.join(book.path, "refs/heads/main.lock")
     with open(lock, "w") as handle:
         handle.write(book.head() + "\n")  # as a push holding main would
-    threading.Timer(0.3, os.unlink, [lock]).start()
+    pusher = _hold_like_git(book)
+
+    def push_ends():
+        os.unlink(lock)
+        pusher.communicate(b"")
+    threading.Timer(0.3, push_ends).start()
     start = time.monotonic()
     result = book.save({"chapters/a.md": b"after the push\n"}, book.head(), ZHANG, "wait")
     assert time.monotonic() - start >= 0.25
@@ -49,26 +60,89 @@ def test_a_save_waits_for_a_lock_git_holds_and_then_lands(book):
     assert book.load("chapters/a.md") == b"after the push\n"
 
 
-def test_a_lock_that_stays_held_refuses_the_save_and_writes_nothing(book, monkeypatch):
+def test_a_lock_that_a_live_git_process_may_hold_refuses_the_save(book, monkeypatch):
     monkeypatch.setattr("alliance.store.book_repo.MAX_ATTEMPTS", 5)
     lock = os.path.join(book.path, "refs/heads/main.lock")
     with open(lock, "w") as handle:
         handle.write("held\n")
     head = book.head()
-    with pytest.raises(ConcurrentUpdate):
-        book.save({"chapters/a.md": b"lost?\n"}, head, ZHANG, "refused")
-    assert book.head() == head and os.path.exists(lock)
+    git_proc = _hold_like_git(book)
+    try:
+        with pytest.raises(ConcurrentUpdate):
+            book.save({"chapters/a.md": b"lost?\n"}, head, ZHANG, "refused")
+        assert book.head() == head and os.path.exists(lock)
+    finally:
+        git_proc.communicate(b"")
+    # The git process is gone: the lock is nobody's now, and the next save lands.
+    result = book.save({"chapters/a.md": b"after\n"}, head, ZHANG, "after")
+    assert git(book, "rev-parse", "main") == result.revision
 
 
-def test_a_lock_left_by_a_killed_process_is_cleared(book):
+def test_a_fresh_lock_left_by_a_killed_process_is_cleared_at_once(book):
+    lock = os.path.join(book.path, "refs/heads/main.lock")
+    with open(lock, "w") as handle:
+        handle.write("")  # just now: age says nothing
+    reader = subprocess.Popen(["git", "cat-file", "--batch"], cwd=book.path,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:  # a reader in the book, as GitPython keeps one, does not hold refs
+        start = time.monotonic()
+        result = book.save({"chapters/a.md": b"a2\n"}, book.head(), ZHANG, "after a crash")
+        assert time.monotonic() - start < 1.0
+    finally:
+        reader.communicate(b"")
+    assert git(book, "rev-parse", "main") == result.revision
+    assert not os.path.exists(lock)
+    git(book, "fsck", "--strict")
+
+
+def test_two_writers_never_both_take_over_one_stale_lock(book, monkeypatch):
+    """The old race: A judges the lock stale and pauses; B judges it stale, removes it and
+    takes the lock; A resumes and removes B's lock. Only the write-lock holder judges now."""
     lock = os.path.join(book.path, "refs/heads/main.lock")
     with open(lock, "w") as handle:
         handle.write("")
-    old = time.time() - refs.STALE_LOCK_SECONDS - 60
-    os.utime(lock, (old, old))
-    result = book.save({"chapters/a.md": b"a2\n"}, book.head(), ZHANG, "after a crash")
-    assert git(book, "rev-parse", "main") == result.revision
+    judged, resume = threading.Event(), threading.Event()
+    real = refs.clear_stale_lock
+    calls = []
+
+    def slow_judge(git_dir, path):
+        calls.append(threading.current_thread().name)
+        if threading.current_thread().name == "A":
+            judged.set()
+            resume.wait(5)
+        return real(git_dir, path)
+
+    monkeypatch.setattr(refs, "clear_stale_lock", slow_judge)
+    head = book.head()
+    results = {}
+
+    def writer(name, path):
+        results[name] = book.save({path: f"from {name}\n".encode()}, head, ZHANG, name)
+
+    a = threading.Thread(target=writer, name="A", args=("A", "chapters/a.md"))
+    a.start()
+    assert judged.wait(5)
+    b = threading.Thread(target=writer, name="B", args=("B", "chapters/b.md"))
+    b.start()
+    b.join(0.5)
+    assert b.is_alive() and calls == ["A"]  # B waits for the write lock; it judges nothing
+    resume.set()
+    a.join(5)
+    b.join(5)
+    # Both landed one after the other, B on top of A: no two writers held main.lock at once.
+    assert git(book, "rev-parse", "main") == results["B"].revision
+    assert git(book, "rev-parse", "main~1") == results["A"].revision
+    assert book.load("chapters/a.md") == b"from A\n" and book.load("chapters/b.md") == b"from B\n"
     assert not os.path.exists(lock)
+    git(book, "fsck", "--strict")
+
+
+def test_only_git_commands_that_may_write_refs_count_as_holders():
+    assert refs._may_write_refs(["git", "receive-pack", "--stateless-rpc", "."])
+    assert refs._may_write_refs(["/usr/lib/git-core/git-receive-pack", "."])
+    assert refs._may_write_refs(["git", "-c", "x=y", "update-ref", "refs/heads/main"])
+    assert not refs._may_write_refs(["git", "cat-file", "--batch"])
+    assert not refs._may_write_refs(["python", "-m", "alliance.githooks"])
 
 
 def test_packed_refs_are_read_and_a_save_after_pack_refs_lands(book):
