@@ -10,11 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import pikepdf
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import audit, isbn
 from .errors import AlreadyExists, DomainError, Forbidden, Invalid, NotFound
 from .extensions import db
+from .names import check_name
 from .models import (Agreement, AgreementBook, AgreementParty, AgreementStatus, Deliverable,
                      DeliverableFormat, DeliveryStatus, Organization, OrgKind, utcnow)
 from .permissions import can_manage_agreements, can_read_agreement
@@ -323,7 +325,7 @@ def _apply(agreement, fields):
     if unknown:
         raise Invalid(f"unknown fields: {', '.join(sorted(unknown))}", reason="fields")
     if "number" in fields:
-        number = (fields["number"] or "").strip()
+        number = check_name(fields["number"], _("agreement number"))
         if not number or len(number) > 64:
             raise Invalid("the agreement number is required (at most 64 characters)",
                           reason="number")
@@ -332,7 +334,7 @@ def _apply(agreement, fields):
             raise AlreadyExists(f"agreement number {number} is taken", reason="number_taken")
         agreement.number = number
     if "title" in fields:
-        title = (fields["title"] or "").strip()
+        title = check_name(fields["title"], _("agreement title"))
         if not title or len(title) > 300:
             raise Invalid("the title is required (at most 300 characters)", reason="title")
         agreement.title = title

@@ -8,6 +8,7 @@ from .models import AuditEvent
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
 LOGOUT = "logout"
+SESSIONS_ENDED = "sessions_ended"
 ROLE_ADDED = "role_added"
 ROLE_REMOVED = "role_removed"
 TOKEN_CREATED = "token_created"

@@ -7,6 +7,7 @@ not exist. ``alliance check`` repairs the other direction.
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -14,10 +15,12 @@ from . import audit, bookmeta, search
 from .errors import AlreadyExists, ChapterLocked, Forbidden, Invalid, NotFound
 from .extensions import db
 from .models import Book, BookMember, BookRole, Chapter, ChapterState, utcnow
+from .names import check_name
 from .permissions import can_assign_chapter, can_edit_chapter, can_read_book
 from .store import Person, check_slug, InvalidSlug
 
 _CHAPTER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+TITLE_MAX = 300  # books and chapters (the columns' length)
 
 # Every page view and save runs these. Built once with bound parameters, SQLAlchemy
 # reuses their compiled form without walking a new statement each time (0.2 ms
@@ -45,7 +48,7 @@ def create_book(store, slug, title, lead_org, creator):
         check_slug(slug)
     except InvalidSlug as exc:
         raise Invalid(str(exc)) from None
-    title = (title or "").strip()
+    title = check_name(title, _("book title"), TITLE_MAX)
     if not title:
         raise Invalid("a book needs a title")
     if db.session.scalar(select(Book).filter_by(slug=slug)) or store.exists(slug):
@@ -177,7 +180,7 @@ def create_chapter(store, book, key, title, assignees, actor, content=b""):
     """Add chapter ``key`` with its file and its place in book.yaml, in one commit."""
     if not isinstance(key, str) or not _CHAPTER_KEY.fullmatch(key):
         raise Invalid("a chapter id is ASCII letters, digits and '-', at most 64")
-    title = (title or "").strip()
+    title = check_name(title, _("chapter title"), TITLE_MAX)
     if not title:
         raise Invalid("a chapter needs a title")
     if db.session.scalar(_CHAPTER_BY_KEY, {"book_id": book.id, "key": key}):

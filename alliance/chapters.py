@@ -8,6 +8,7 @@ caller commits.
 """
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from . import audit, bookmeta, search
@@ -15,6 +16,7 @@ from .books import create_chapter, members_with_role, person
 from .errors import ChapterLocked, Forbidden, Invalid, NotFound
 from .extensions import db
 from .models import BookRole, ChapterState
+from .names import check_name
 from .permissions import can_manage_book
 from .store import check_revision, gitcmd
 
@@ -56,7 +58,7 @@ def rename(store, chapter, title, user):
     """Give the chapter a new title, in book.yaml and in the database."""
     book = chapter.book
     _require_manager(user, book)
-    title = (title or "").strip()
+    title = check_name(title, _("chapter title"))
     if not title or len(title) > 300:
         raise Invalid("a chapter needs a title of at most 300 characters")
     if title == chapter.title:

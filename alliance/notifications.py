@@ -1,24 +1,21 @@
 """Notifications: an inbox entry per person and, when SMTP is configured, an e-mail.
 
 Entries are rows added to the caller's transaction. E-mails wait in the session's
-outbox and are sent only after that transaction commits, so a refused or failed
-request sends nothing, and a mail server that is down never loses a transition:
-the failure is logged and the inbox entry stays.
+outbox as plain texts and are built and sent only after that transaction commits
+(mailer.py), so a refused or failed request sends nothing, and neither a mail
+server that is down nor a name that cannot go into a header ever fails or loses a
+transition: the inbox entry stays, the mail is retried, failures are logged.
 """
 import logging
-import smtplib
-from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
 
+from . import mailer
 from .extensions import db
 from .models import BookRole, Notification, utcnow
-
-OUTBOX = "alliance_outbox"
 
 REVIEW_REQUESTED = "review_requested"  # a chapter waits at a stage that is yours
 CHANGES_REQUESTED = "changes_requested"
@@ -122,46 +119,22 @@ def mark_read(user, note_id=None, chapter=None):
 
 
 def _queue_mail(user, note):
+    """Queue the e-mail of ``note`` for ``user``, sent after the commit (mailer.py).
+
+    Only texts are made here; a failure to make them is logged, never raised, so no
+    transition fails for its e-mail.
+    """
     config = current_app.config
     if not config.get("SMTP_HOST"):
         return
-    with force_locale(user.locale or config["DEFAULT_LOCALE"]):
-        text = message(note)
-        mail = EmailMessage()
-        mail["Subject"] = f"[{note.book.title}] {text}"
-        mail["From"] = config["SMTP_FROM"]
-        mail["To"] = user.email
-        body = [text, "", note.excerpt, "", _("Open the page:"),
-                config["BASE_URL"].rstrip("/") + note.link]
-        mail.set_content("\n".join(line for line in body if line is not None))
-    server = (config["SMTP_HOST"], config["SMTP_PORT"])
-    db.session.info.setdefault(OUTBOX, []).append((server, mail))
-
-
-def _send(outbox):
-    """Send queued e-mails, one connection per server; failures are logged, not raised."""
-    by_server = {}
-    for server, mail in outbox:
-        by_server.setdefault(server, []).append(mail)
-    for (host, port), mails in by_server.items():
-        try:
-            with smtplib.SMTP(host, port, timeout=10) as smtp:
-                for mail in mails:
-                    smtp.send_message(mail)
-        except (OSError, smtplib.SMTPException):
-            # Looked up now, not at import: alembic's fileConfig (migrations run in-process
-            # by `alliance init` and `demo`) disables every logger that existed before it.
-            logging.getLogger(__name__).exception("could not send %d notification e-mail(s) via %s:%s",
-                          len(mails), host, port)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session):
-    outbox = session.info.pop(OUTBOX, None)
-    if outbox:
-        _send(outbox)
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session):
-    session.info.pop(OUTBOX, None)
+    try:
+        with force_locale(user.locale or config["DEFAULT_LOCALE"]):
+            text = message(note)
+            body = [text, "", note.excerpt, "", _("Open the page:"),
+                    config["BASE_URL"].rstrip("/") + note.link]
+        mailer.queue(db.session, mailer.Mail(
+            config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_FROM"], user.email,
+            f"[{note.book.title}] {text}", "\n".join(line for line in body if line is not None)))
+    except Exception:  # noqa: BLE001  (the inbox entry stays; the mail is lost, logged)
+        logging.getLogger(__name__).exception("could not prepare the e-mail of notification %s",
+                                              note.id)

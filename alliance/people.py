@@ -10,15 +10,19 @@ from datetime import timedelta, timezone
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
+from flask_babel import gettext as _
+
 from . import LOCALES, audit
 from .errors import AlreadyExists, Invalid, NotFound
 from .extensions import db
 from .models import ApiToken, Organization, OrgKind, User, utcnow
+from .names import bad_character, check_name
 
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TOKEN_PREFIX = "alc_"
 TOKEN_NAME_MAX = 100
+NAME_MAX = 200  # organisations and people (the columns' length)
 # How fresh a token's "last used" time is kept (see user_for_token).
 TOKEN_USE_PRECISION = timedelta(minutes=1)
 # audit.py names the security events; a language choice is a plain preference, named here.
@@ -26,7 +30,7 @@ TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 def create_org(name, kind, actor=None):
     """Add an organisation of ``kind`` (school or publisher); AlreadyExists if the name is taken."""
-    name = (name or "").strip()
+    name = check_name(name, _("organisation name"), NAME_MAX)
     if not name:
         raise Invalid("an organisation needs a name")
     try:
@@ -65,14 +69,15 @@ def check_password_strength(password):
 def create_user(email, name, org, password, admin=False, actor=None):
     """Add a user of ``org`` with a hashed password; AlreadyExists for a known email."""
     email = (email or "").strip().lower()
-    if not _EMAIL.fullmatch(email):
-        raise Invalid(f"{email!r} is not an e-mail address")
-    if not (name or "").strip():
-        raise Invalid("a user needs a name")
+    if not _EMAIL.fullmatch(email) or bad_character(email):
+        raise Invalid(f"{email!r} is not an e-mail address", field="email")
+    name = check_name(name, _("user name"), NAME_MAX)
+    if not name:
+        raise Invalid("a user needs a name", field="name")
     check_password_strength(password)
     if find_user(email, missing_ok=True):
         raise AlreadyExists(f"a user with e-mail {email} already exists")
-    user = User(email=email, name=name.strip(), org=org, is_admin=bool(admin))
+    user = User(email=email, name=name, org=org, is_admin=bool(admin))
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -113,7 +118,7 @@ def deactivate_user(user, actor):
         raise Invalid("you cannot deactivate your own account")
     if user.active:
         user.active = False
-        db.session.flush()
+        end_sessions(user)
         audit.record(audit.USER_DEACTIVATED, actor, target=user.email)
     return user
 
@@ -127,6 +132,19 @@ def reactivate_user(user, actor):
     return user
 
 
+def end_sessions(user, actor=None, record=False):
+    """End every session of ``user`` signed in so far, on every device; flushes.
+
+    Sessions keep the user's session epoch (User.get_id); raising it makes the
+    session loader refuse them all. With ``record`` an audit event says so.
+    Called on logout, password change and reset, and deactivation.
+    """
+    user.session_epoch = User.session_epoch + 1  # in SQL: two at once both count
+    db.session.flush()
+    if record:
+        audit.record(audit.SESSIONS_ENDED, actor or user, target=user.email)
+
+
 def temporary_password():
     """Return a fresh random password, long enough for check_password_strength."""
     return secrets.token_urlsafe(12)  # 16 characters, 96 bits
@@ -136,7 +154,7 @@ def reset_password(user, actor):
     """Give ``user`` a new random password and return it; it is shown once and never stored."""
     password = temporary_password()
     user.set_password(password)
-    db.session.flush()
+    end_sessions(user)
     audit.record(audit.PASSWORD_RESET, actor, target=user.email)
     return password
 
@@ -147,7 +165,7 @@ def change_password(user, current, new):
         raise Invalid("the current password is wrong", field="current")
     check_password_strength(new)
     user.set_password(new)
-    db.session.flush()
+    end_sessions(user)
     audit.record(audit.PASSWORD_CHANGED, user, target=user.email)
 
 
@@ -163,7 +181,7 @@ def set_locale(user, locale):
 
 def create_token(user, name="cli", actor=None):
     """Create an API token for ``user``; return the token text, which is never stored."""
-    name = (name or "").strip()
+    name = check_name(name, _("token name"))
     if not name or len(name) > TOKEN_NAME_MAX:
         raise Invalid(f"a token needs a name of at most {TOKEN_NAME_MAX} characters")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

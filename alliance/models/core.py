@@ -69,9 +69,15 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session's user id (get_id): raising it ends every session made before.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     org: Mapped[Organization] = relationship(back_populates="users")
     memberships: Mapped[list["BookMember"]] = relationship(back_populates="user")
+
+    def get_id(self):
+        """Return what a session keeps to find the user again: "<id>:<session epoch>"."""
+        return f"{self.id}:{self.session_epoch or 0}"
 
     @property
     def is_active(self):

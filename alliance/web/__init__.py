@@ -22,10 +22,20 @@ _USER = select(User).where(User.id == bindparam("user_id")).options(joinedload(U
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    """Return the active user for a session's id, or None (which logs the session out)."""
-    user = db.session.scalar(_USER, {"user_id": int(user_id)})
-    return user if user is not None and user.active else None
+def load_user(session_id):
+    """Return the active user for a session's "<id>:<epoch>" (User.get_id), or None, which
+    logs the session out. A session from before the last logout, password change or
+    reset, deactivation or "sign out everywhere" carries an older epoch and is refused.
+    A bare "<id>" (a session older than epochs) counts as epoch 0."""
+    ident, _sep, epoch = str(session_id).partition(":")
+    try:
+        ident, epoch = int(ident), int(epoch or 0)
+    except ValueError:
+        return None
+    user = db.session.scalar(_USER, {"user_id": ident})
+    if user is None or not user.active or (user.session_epoch or 0) != epoch:
+        return None
+    return user
 
 
 def init_app(app):

@@ -1,6 +1,5 @@
 """Site administration: organisations and users. Only site admins get past the door."""
-from flask import (Blueprint, current_app, flash, redirect, render_template, session,
-                   url_for)
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,9 +16,8 @@ from ..permissions import can_administer
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# The one-time password travels to the next page in the (signed, HttpOnly) session and is
-# popped there, so a reload no longer shows it.
-_SHOW_ONCE = "admin_temporary_password"
+# A temporary password is shown in the answer to the request that made it, never put in
+# the session: the session cookie is signed, not encrypted, and a copy of it would carry it.
 
 
 class OrgForm(FlaskForm):
@@ -66,23 +64,26 @@ def index():
 @bp.route("/orgs", methods=["GET", "POST"])
 def orgs():
     """The organisations, and a form to add one."""
-    form = OrgForm()
+    form, status = OrgForm(), 200
     if form.validate_on_submit():
         try:
             org = people.create_org(form.name.data, form.kind.data, actor=current_user)
         except AlreadyExists:
             form.name.errors.append(_("An organisation with this name already exists."))
+        except Invalid as exc:
+            form.name.errors.append(exc.message)
+            status = 400
         else:
             db.session.commit()
             flash(_("Organisation %(name)s was added.", name=org.name))
             return redirect(url_for("admin.orgs"))
-    return render_template("admin/orgs.html", form=form, orgs=people.list_orgs())
+    return render_template("admin/orgs.html", form=form, orgs=people.list_orgs()), status
 
 
 @bp.route("/users", methods=["GET", "POST"])
 def users():
     """The users with organisation, admin flag and state; a form to add one."""
-    form = UserForm()
+    form, status = UserForm(), 200
     form.org.choices = [SelectChoice(o.id, o.name) for o in people.list_orgs()]
     if form.validate_on_submit():
         password = people.temporary_password()
@@ -92,15 +93,17 @@ def users():
                                       password, admin=form.admin.data, actor=current_user)
         except AlreadyExists:
             form.email.errors.append(_("A user with this e-mail address already exists."))
-        except Invalid:
-            form.email.errors.append(_("This is not an e-mail address."))
+        except Invalid as exc:
+            if exc.details.get("field") == "email":
+                form.email.errors.append(_("This is not an e-mail address."))
+            else:
+                form.name.errors.append(exc.message)
+                status = 400
         else:
             db.session.commit()
-            _show_once(user, password)
             flash(_("User %(name)s was added.", name=user.name))
-            return redirect(url_for("admin.users"))
-    return render_template("admin/users.html", form=form, users=people.list_users(),
-                           shown=session.pop(_SHOW_ONCE, None))
+            return _users_page(UserForm(formdata=None), user, password)
+    return _users_page(form), status
 
 
 @bp.post("/users/<int:user_id>/deactivate")
@@ -125,13 +128,12 @@ def reactivate(user_id):
 
 @bp.post("/users/<int:user_id>/reset-password")
 def reset_password(user_id):
-    """Give a user a new temporary password, shown once on the next page."""
+    """Give a user a new temporary password, shown once, in this answer only."""
     user = _act_on(user_id)
     password = people.reset_password(user, current_user)
     db.session.commit()
-    _show_once(user, password)
     flash(_("A new temporary password was set for %(name)s.", name=user.name))
-    return redirect(url_for("admin.users"))
+    return _users_page(UserForm(formdata=None), user, password)
 
 
 def _act_on(user_id):
@@ -139,5 +141,13 @@ def _act_on(user_id):
     return people.get_user(user_id)
 
 
-def _show_once(user, password):
-    session[_SHOW_ONCE] = {"email": user.email, "name": user.name, "password": password}
+def _users_page(form, shown_user=None, password=None):
+    """The users page; with ``password``, showing it once for ``shown_user``, never cached."""
+    form.org.choices = form.org.choices or [SelectChoice(o.id, o.name) for o in people.list_orgs()]
+    shown = password and {"email": shown_user.email, "name": shown_user.name,
+                          "password": password}
+    response = make_response(render_template("admin/users.html", form=form,
+                                             users=people.list_users(), shown=shown))
+    if shown:
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -24,6 +24,7 @@ ACTION_LABELS = {
     audit.LOGIN: _l("Logged in"),
     audit.LOGIN_FAILED: _l("Failed login"),
     audit.LOGOUT: _l("Logged out"),
+    audit.SESSIONS_ENDED: _l("Signed out everywhere"),
     audit.ROLE_ADDED: _l("Role added"),
     audit.ROLE_REMOVED: _l("Role removed"),
     audit.TOKEN_CREATED: _l("API token created"),

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired
 
 from .. import LOCALES, audit
 from ..extensions import db, limiter
-from ..people import find_user
+from ..people import end_sessions, find_user
 
 bp = Blueprint("auth", __name__)
 
@@ -117,8 +117,13 @@ def _record_failure(email, user, reason):
 
 @bp.post("/logout")
 def logout():
-    """End the session (the language chosen stays) and go back to the login page."""
+    """End the session (the language chosen stays) and go back to the login page.
+
+    Logging out raises the person's session epoch, so a copy of this session's cookie
+    (and every other session of theirs) stops working too.
+    """
     if current_user.is_authenticated:
+        end_sessions(current_user)
         audit.record(audit.LOGOUT, actor=current_user, target=current_user.email,
                      address=request.remote_addr)
         db.session.commit()

@@ -1,8 +1,8 @@
-"""A person's own settings: password, language, API tokens."""
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+"""A person's own settings: password, language, API tokens, signing out everywhere."""
+from flask import Blueprint, flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -14,9 +14,8 @@ from ..extensions import db
 
 bp = Blueprint("settings", __name__)
 
-# A new token travels to the next page in the (signed, HttpOnly) session and is popped
-# there: it is shown once, and only its hash stays in the database.
-_NEW_TOKEN = "settings_new_token"
+# A new token is shown in the answer to the request that made it, once; only its hash is
+# stored. It never goes into the session: the cookie is signed, not encrypted.
 
 
 class PasswordForm(FlaskForm):
@@ -70,7 +69,9 @@ def password():
                                          num=people.MIN_PASSWORD))
         else:
             db.session.commit()
-            flash(_("Your password was changed."))
+            # The change ended every session; this one goes on under the new epoch.
+            login_user(current_user._get_current_object())
+            flash(_("Your password was changed. You were signed out on every other device."))
             return redirect(url_for("settings.index"))
     return _page(password_form=form), 400
 
@@ -92,15 +93,21 @@ def language():
 @bp.post("/settings/tokens")
 @login_required
 def create_token():
-    """Create an API token; its text is shown once on the next page."""
+    """Create an API token; its text is shown once, in this answer (never cached)."""
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(token_form=form), 400
-    token = people.create_token(current_user, form.name.data, actor=current_user)
+    try:
+        token = people.create_token(current_user, form.name.data, actor=current_user)
+    except Invalid as exc:
+        form.name.errors.append(exc.message)
+        return _page(token_form=form), 400
     db.session.commit()
-    session[_NEW_TOKEN] = {"name": form.name.data.strip(), "token": token}
-    flash(_("Token %(name)s was created.", name=form.name.data.strip()))
-    return redirect(url_for("settings.index"))
+    name = form.name.data.strip()
+    flash(_("Token %(name)s was created.", name=name))
+    response = make_response(_page(new_token={"name": name, "token": token}))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/settings/tokens/<int:token_id>/revoke")
@@ -113,7 +120,18 @@ def revoke_token(token_id):
     return redirect(url_for("settings.index"))
 
 
-def _page(password_form=None, language_form=None, token_form=None):
+@bp.post("/settings/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """End every session of the person, on every device, this one included."""
+    people.end_sessions(current_user, record=True)
+    db.session.commit()
+    logout_user()
+    flash(_("You were signed out on every device. Log in again to go on."))
+    return redirect(url_for("auth.login"))
+
+
+def _page(password_form=None, language_form=None, token_form=None, new_token=None):
     language_form = language_form or LanguageForm(
         formdata=None, lang=session.get("lang") or current_user.locale or "zh_CN")
     return render_template("settings/index.html",
@@ -121,4 +139,4 @@ def _page(password_form=None, language_form=None, token_form=None):
                            language_form=language_form,
                            token_form=token_form or TokenForm(formdata=None),
                            tokens=people.list_tokens(current_user),
-                           new_token=session.pop(_NEW_TOKEN, None))
+                           new_token=new_token)
