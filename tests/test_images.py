@@ -1,5 +1,6 @@
 """Images: PNG, JPEG or SVG checked by content, SVG sanitized, one commit by the uploader."""
 import io
+import pytest
 
 from PIL import Image
 
@@ -112,3 +113,73 @@ def test_people_who_edit_no_chapter_may_look_but_not_upload(app, client, auth, w
     assert upload(client, png(), "x.png").status_code == 403
     with app.app_context():
         assert manuscript_store().book("labor-rights").head() == head
+
+
+# Issue 16, item 7: no URL gets through CSS string-URL functions.
+SVG_HEAD = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+STRING_URLS = [
+    b"image-set('https://evil.test/a.png' 1x)", b'image-set("https://evil.test/a.png" 1x)',
+    b"-webkit-image-set('https://evil.test/a.png' 1x)", b"image('https://evil.test/a.png')",
+    b"cross-fade(url(#a), 'https://evil.test/b.png')", b"src('https://evil.test/a.png')",
+    b"element(#a)", b"u\\72l(https://evil.test/a)", b"url('https://evil.test/a')",
+    b"var(--x)", b"paint(x)",
+]
+
+
+def sanitized(app, data):
+    from alliance.svg import sanitize_svg
+    with app.test_request_context():
+        clean, removed = sanitize_svg(data)
+        again, removed_again = sanitize_svg(clean)
+    assert again == clean and removed_again == []  # a sanitized SVG is its own sanitized form
+    return clean.decode(), removed
+
+
+@pytest.mark.parametrize("value", STRING_URLS)
+def test_no_url_gets_through_a_css_function_in_a_style_attribute(app, value):
+    value = value.replace(b'"', b"&quot;")
+    svg, removed = sanitized(app, SVG_HEAD + b'<rect style="fill:red;background-image:'
+                             + value + b";stroke:" + value + b'"/></svg>')
+    assert "evil" not in svg and "image" not in svg and "(" not in svg
+    assert removed
+    # An escape makes the whole attribute suspect; otherwise the harmless part stays.
+    assert ("style=" not in svg) if b"\\" in value else ('style="fill:red"' in svg)
+
+
+@pytest.mark.parametrize("value", STRING_URLS)
+def test_no_url_gets_through_a_css_function_in_a_style_element(app, value):
+    svg, removed = sanitized(app, SVG_HEAD + b"<style>.a { fill: " + value
+                             + b" } .b { stroke: #123456; stroke-width: 2px }</style>"
+                             b'<rect class="a b"/></svg>')
+    assert "evil" not in svg and "image" not in svg and removed
+    if b"\\" not in value:  # an escape drops the whole stylesheet
+        assert ".b{stroke:#123456;stroke-width:2px}" in svg
+
+
+@pytest.mark.parametrize("value", STRING_URLS)
+def test_no_url_gets_through_a_css_function_in_a_presentation_attribute(app, value):
+    svg, removed = sanitized(app, SVG_HEAD + b'<rect fill="' + value.replace(b'"', b"&quot;")
+                             + b'" transform="rotate(45) translate(1,2)"/></svg>')
+    assert "evil" not in svg and "fill=" not in svg and removed == ["@fill"]
+    assert 'transform="rotate(45) translate(1,2)"' in svg
+
+
+def test_stylesheets_that_cannot_be_parsed_are_dropped_whole(app):
+    for css in (b"@import 'https://evil.test/x.css';", b"@font-face{src:url(https://e.test/f)}",
+                b"rect{fill:red", b"rect{fill:red}} x{", b"rect{fill:red}/* */\\"):
+        svg, removed = sanitized(app, SVG_HEAD + b"<style>" + css + b"</style></svg>")
+        assert "<style" not in svg and "style" in removed and "evil" not in svg
+
+
+def test_drawing_styles_are_kept(app):
+    svg, removed = sanitized(app, SVG_HEAD + (
+        "<style>/* 图例 */ .st0 { fill: #FFF; stroke: rgb(10, 20, 30) } "
+        "text.cn, .st1 > tspan { font-family: 'Noto Sans CJK SC', sans-serif; "
+        "font-size: 12px }</style>"
+        '<rect class="st0" style="fill-opacity: .5; mask: url(#m); cursor: pointer"/>'
+        '<text class="cn" style="font-weight:bold">图</text></svg>').encode())
+    assert ".st0{fill:#FFF;stroke:rgb(10, 20, 30)}" in svg
+    assert "text.cn, .st1 &gt; tspan{font-family:'Noto Sans CJK SC', sans-serif;font-size:12px}" \
+        in svg
+    assert 'style="fill-opacity:.5;mask:url(#m)"' in svg and 'style="font-weight:bold"' in svg
+    assert removed == ["css:cursor"]
