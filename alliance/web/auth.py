@@ -1,7 +1,8 @@
 """Logging in and out, and choosing the language of the pages."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template,
+                   request, session, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -10,8 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from .. import LOCALES, audit
-from ..extensions import db, limiter
+from .. import LOCALES, audit, throttle
+from ..extensions import db
 from ..people import end_sessions, find_user
 
 bp = Blueprint("auth", __name__)
@@ -62,37 +63,37 @@ def _password_matches(user, password):
     return user.check_password(password)
 
 
-def _submitted_account():
-    # The throttling key of an attempt: the e-mail as typed, so 'A@x' and 'a@x ' share a count.
-    return "login-account:" + (request.form.get("email") or "").strip().lower()
-
-
-def _login_failed(response):
-    # Only failed attempts count: a successful login redirects, and must not lock anyone out.
-    return response.status_code != 302
-
-
-def _too_many_attempts():
-    return _("Too many login attempts. Wait a minute, then try again.")
+def _too_many_attempts(form, wait):
+    # The password is not even looked at: the source waits, whoever it names.
+    page = render_template("auth/login.html", form=form, next=safe_path(request.args.get("next")),
+                           error=_("Too many failed logins from your address. Wait %(seconds)d "
+                                   "seconds, then try again.", seconds=wait))
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", key_func=_submitted_account, methods=["POST"],
-               deduct_when=_login_failed, error_message=_too_many_attempts)
-@limiter.limit("30 per minute", methods=["POST"], deduct_when=_login_failed,
-               error_message=_too_many_attempts)
 def login():
-    """Show the login form; on success go to ``next`` (a path on this site) or the dashboard."""
+    """Show the login form; on success go to ``next`` (a path on this site) or the dashboard.
+
+    Wrong passwords slow down their source (throttle.py), never the account named.
+    """
     target = safe_path(request.args.get("next")) or url_for("books.dashboard")
     if current_user.is_authenticated:
         return redirect(target)
     form = LoginForm()
     error = None
+    if request.method == "POST":
+        wait = throttle.wait_seconds(current_app, request.remote_addr)
+        if wait:
+            return _too_many_attempts(form, wait)
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = find_user(form.email.data, missing_ok=True)
         if not _password_matches(user, form.password.data):
             error = _("The e-mail address or the password is wrong.")
+            throttle.record_failure(current_app, request.remote_addr)
             _record_failure(email, user, "wrong_password")
         elif not user.active:
             error = _("This account has been deactivated. Ask your administrator.")
