@@ -16,10 +16,10 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from . import audit
-from .books import person, read_chapter, record_change
-from .errors import ChapterLocked, Forbidden
+from .books import check_unlocked, person, read_chapter, record_change
+from .errors import Forbidden
 from .extensions import db
-from .models import ChapterState, User
+from .models import User
 from .permissions import can_edit_chapter
 
 # A line pair is compared by characters only when the lines are alike enough;
@@ -151,9 +151,7 @@ def restore_chapter(store, chapter, user, rev):
     """
     if not can_edit_chapter(user, chapter):
         raise Forbidden(f"you may not edit chapter {chapter.key}")
-    if chapter.state == ChapterState.APPROVED:
-        raise ChapterLocked(f"chapter {chapter.key} is approved and locked; "
-                            "an editor must reopen it before it can change")
+    check_unlocked(chapter)
     old = read_chapter(store, chapter, rev)  # validates rev and that the chapter was there
     message = f"Restore {chapter.title} to revision {old.head[:10]}"
     result = store.book(chapter.book.slug).restore(chapter.path, old.head, person(user),

@@ -12,7 +12,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, bookmeta, search
-from .errors import AlreadyExists, ChapterLocked, Forbidden, Invalid, NotFound
+from .errors import (AlreadyExists, ChapterInReview, ChapterLocked, Forbidden, Invalid,
+                     NotFound)
 from .extensions import db
 from .models import Book, BookMember, BookRole, Chapter, ChapterState, utcnow
 from .names import check_name
@@ -223,17 +224,30 @@ def read_chapter(store, chapter, rev=None):
     return ChapterText(text, repo.last_change(chapter.path, at), at)
 
 
-def save_chapter(store, chapter, user, content, base_revision, message=None):
-    """Save the chapter as ``user`` from ``base_revision``; return the store's SaveResult.
+def check_unlocked(chapter):
+    """Refuse any change to the chapter's text while it is approved or under review.
 
-    Refuses people who may not edit it (Forbidden) and approved chapters
-    (ChapterLocked). A conflict propagates as store.Conflict with both texts.
+    ChapterLocked when approved (an editor must reopen it); ChapterInReview while
+    submitted or in review (its reviewers read exactly the submitted text).
     """
-    if not can_edit_chapter(user, chapter):
-        raise Forbidden(f"you may not edit chapter {chapter.key}")
     if chapter.state == ChapterState.APPROVED:
         raise ChapterLocked(f"chapter {chapter.key} is approved and locked; "
                             "an editor must reopen it before it can change")
+    if chapter.state in (ChapterState.SUBMITTED, ChapterState.IN_REVIEW):
+        raise ChapterInReview(f"chapter {chapter.key} is in review; it can change again "
+                              "when its reviewers send it back or after it is reopened")
+
+
+def save_chapter(store, chapter, user, content, base_revision, message=None):
+    """Save the chapter as ``user`` from ``base_revision``; return the store's SaveResult.
+
+    Refuses people who may not edit it (Forbidden), approved chapters (ChapterLocked)
+    and chapters in review (ChapterInReview). A conflict propagates as store.Conflict
+    with both texts.
+    """
+    if not can_edit_chapter(user, chapter):
+        raise Forbidden(f"you may not edit chapter {chapter.key}")
+    check_unlocked(chapter)
     if not isinstance(content, str):
         raise Invalid("content must be text")
     message = (message or "").strip() or f"Update {chapter.title}"

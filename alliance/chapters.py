@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from . import audit, bookmeta, search
-from .books import create_chapter, members_with_role, person
-from .errors import ChapterLocked, Forbidden, Invalid, NotFound
+from .books import check_unlocked, create_chapter, members_with_role, person
+from .errors import Forbidden, Invalid, NotFound
 from .extensions import db
-from .models import BookRole, ChapterState
+from .models import BookRole
 from .names import check_name
 from .permissions import can_manage_book
 from .store import check_revision, gitcmd
@@ -120,8 +120,7 @@ def delete(store, chapter, user):
     """
     book = chapter.book
     _require_manager(user, book)
-    if chapter.state == ChapterState.APPROVED:
-        raise ChapterLocked(f"chapter {chapter.key} is approved; reopen it before deleting")
+    check_unlocked(chapter)
     if _workflow_records(chapter):
         raise Invalid(f"chapter {chapter.key} has review records and cannot be deleted")
     repo = store.book(book.slug)

@@ -50,3 +50,13 @@ class ChapterLocked(DomainError):
 
     code = "locked"
     status = 423
+
+
+class ChapterInReview(ChapterLocked):
+    """The chapter is with its reviewers; its text waits until they pass it or send it back.
+
+    Nothing may change the text a review stage is reading: every stage passes the
+    revision that was submitted, and that revision is what the final approval pins.
+    """
+
+    code = "in_review"

@@ -9,7 +9,8 @@ unchecked.
 pre-receive asks permissions.py what the pusher may change, like the pages do.
 Only ``main`` may move, only forward. Every file changed, by the push as a whole
 and by each commit in it (a merge: what differs from all its parents), must be:
-a chapter's file that the pusher may edit and that is not approved (locked); or,
+a chapter's file that the pusher may edit and that is neither approved (locked) nor
+in review (its reviewers read exactly the submitted text); or,
 for the book's editors only, book.yaml, images/ and new chapters, which must be
 listed in book.yaml. Chapter files and book.yaml cannot be deleted by a push.
 Each refusal is one line, ``<path>: <reason>`` in the pusher's language, which
@@ -111,6 +112,9 @@ def _check_file(git_dir, user, book, chapters, listed, path, change, new):
         return _("only the book's editors may change this file.")
     if chapter is not None and chapter.state == ChapterState.APPROVED:
         return _("this chapter is approved and locked; an editor must reopen it first.")
+    if chapter is not None and chapter.state in (ChapterState.SUBMITTED, ChapterState.IN_REVIEW):
+        return _("this chapter is in review; it can change again when the reviewers send it "
+                 "back.")
     if change is None:
         return None  # changed and changed back within the push: nothing lands
     status, mode = change

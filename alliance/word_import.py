@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 import pypandoc
 
 from . import audit
-from .books import person, record_change
+from .books import check_unlocked, person, record_change
 from flask_babel import gettext as _
 
-from .errors import ChapterLocked, Forbidden, Invalid, NotFound
+from .errors import Forbidden, Invalid, NotFound
 from .images import check_image
-from .models import ChapterState
 from .permissions import can_edit_chapter
 from .publishing.markdown import IMAGE_FOLDER
 from .store import check_path
@@ -194,11 +193,11 @@ def discard(folder, token):
 
 
 def check_can_import(user, chapter):
-    """Forbidden unless ``user`` may edit the chapter; ChapterLocked when it is approved."""
+    """Forbidden unless ``user`` may edit the chapter; ChapterLocked when it is approved or
+    in review."""
     if not can_edit_chapter(user, chapter):
         raise Forbidden(f"you may not edit chapter {chapter.key}")
-    if chapter.state == ChapterState.APPROVED:
-        raise ChapterLocked(f"chapter {chapter.key} is approved and locked")
+    check_unlocked(chapter)
 
 
 def land(store, chapter, user, record, converted):

@@ -8,10 +8,16 @@ States (models.ChapterState) and what moves between them::
 
 ``Chapter.review_stage`` is the stage (1..n) a chapter waits at while submitted or in
 review: ``submitted`` means no stage of this round has passed yet, ``in_review`` that
-at least one has. The final approval pins the chapter's revision (approved_revision
-and the Git ref refs/approved/<key>) and locks it: books.save_chapter refuses saves.
-Reopening keeps the pin, so the last approved text stays exportable and reachable
-until the next approval moves it.
+at least one has.
+
+What is approved is what was reviewed. A round reviews one revision: the one
+submitted (``round_revision``). While a chapter is submitted or in review its text
+cannot change (books.check_unlocked refuses saves, restores and imports; the push
+gate refuses pushes), every pass names the revision its reviewer saw and is refused
+(StaleRevision) when that is not the round's, or when the chapter has changed since
+anyway. The final approval pins the round's revision (approved_revision and the
+Git ref refs/approved/<key>) and locks the chapter. Reopening keeps the pin, so the
+last approved text stays exportable and reachable until the next approval moves it.
 """
 from sqlalchemy import select
 
@@ -33,6 +39,13 @@ class InvalidTransition(DomainError):
     """The action does not fit the chapter's current state; the message names the state."""
 
     code = "invalid_transition"
+    status = 409
+
+
+class StaleRevision(DomainError):
+    """A pass names a revision other than the one under review; details name both."""
+
+    code = "stale"
     status = 409
 
 
@@ -122,16 +135,21 @@ def shown_revision(chapter):
     approved, else the latest."""
     if chapter.state == ChapterState.APPROVED and chapter.approved_revision:
         return chapter.approved_revision
-    if chapter.state in REVIEWING:
-        submitted = [t.revision for t in _round(chapter)[:1] if t.revision]
-        if submitted:
-            return submitted[0]
-    return chapter.revision
+    return round_revision(chapter) or chapter.revision
 
 
-def act(store, chapter, user, action, comment=""):
+def round_revision(chapter):
+    """Return the revision this review round reviews (the one submitted); None out of review."""
+    if chapter.state not in REVIEWING:
+        return None
+    submitted = [t.revision for t in _round(chapter)[:1] if t.revision]
+    return submitted[0] if submitted else chapter.revision
+
+
+def act(store, chapter, user, action, comment="", revision=None):
     """Apply ``action`` (submit, approve, request_changes, reopen) as ``user``; return the
-    Transition. Invalid for an unknown action; see each verb for the rest."""
+    Transition. ``revision`` is the one the person saw (required sense for approve: see
+    ``approve``). Invalid for an unknown action; see each verb for the rest."""
     verbs = {SUBMIT: submit, APPROVE: approve, REQUEST_CHANGES: request_changes,
              REOPEN: reopen}
     if action not in verbs:
@@ -139,6 +157,8 @@ def act(store, chapter, user, action, comment=""):
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise Invalid(f"a comment has at most {MAX_COMMENT} characters")
+    if action == APPROVE:
+        return approve(store, chapter, user, comment, revision)
     return verbs[action](store, chapter, user, comment)
 
 
@@ -152,22 +172,45 @@ def submit(store, chapter, user, comment=""):
     return _record(chapter, user, SUBMIT, ChapterState.DRAFT, None, comment)
 
 
-def approve(store, chapter, user, comment=""):
-    """Pass the current stage (its reviewer only); the last stage approves, pins and locks."""
+def approve(store, chapter, user, comment="", revision=None):
+    """Pass the current stage (its reviewer only) for ``revision``, the one its reviewer saw.
+
+    ``revision`` None means the round's revision (callers with no page, like the demo).
+    StaleRevision when ``revision`` is not the round's, or the chapter's text has changed
+    since it was submitted. The last stage approves, pins the round's revision and locks.
+    """
     stage = _reviewer_check(chapter, user, APPROVE)
     passed = {t.actor_id for t in _round(chapter) if t.action == APPROVE}
     if user.id in passed and not same_reviewer_allowed(chapter.book):
         raise Forbidden(f"you already passed a stage of this round of chapter {chapter.key}; "
                         f"another editor must pass {stage.name}")
+    reviewed = _check_reviewed(chapter, revision)
     before = chapter.state
     if stage.position == len(stages(chapter.book)):
         # Git first: the pin exists before the database says the chapter is approved.
-        store.book(chapter.book.slug).set_ref(pin_ref(chapter), chapter.revision)
+        store.book(chapter.book.slug).set_ref(pin_ref(chapter), reviewed)
         chapter.state, chapter.review_stage = ChapterState.APPROVED, None
-        chapter.approved_revision = chapter.revision
+        chapter.approved_revision = reviewed
     else:
         chapter.state, chapter.review_stage = ChapterState.IN_REVIEW, stage.position + 1
-    return _record(chapter, user, APPROVE, before, stage, comment)
+    return _record(chapter, user, APPROVE, before, stage, comment, reviewed)
+
+
+def _check_reviewed(chapter, seen):
+    """Return the round's revision if ``seen`` is it and the text is still it; else refuse."""
+    reviewed = round_revision(chapter)
+    if seen is not None and seen != reviewed:
+        raise StaleRevision(
+            f"you reviewed revision {(seen or '')[:10]}, but the revision under review is "
+            f"{reviewed[:10]}: read it again before passing the stage",
+            seen=seen, current=reviewed)
+    if chapter.revision != reviewed:
+        raise StaleRevision(
+            f"chapter {chapter.key} has changed since it was submitted (submitted "
+            f"{reviewed[:10]}, now {chapter.revision[:10]}): no stage has read the new text; "
+            "request changes so that it is submitted again", seen=reviewed,
+            current=chapter.revision)
+    return reviewed
 
 
 def request_changes(store, chapter, user, comment=""):
@@ -212,12 +255,15 @@ _AUDIT_ACTIONS = {SUBMIT: audit.CHAPTER_SUBMITTED, REQUEST_CHANGES: audit.CHANGE
                   REOPEN: audit.CHAPTER_REOPENED}
 
 
-def _record(chapter, user, action, before, stage, comment):
-    """Write the transition row and its audit event, then tell the people concerned."""
+def _record(chapter, user, action, before, stage, comment, revision=None):
+    """Write the transition row and its audit event, then tell the people concerned.
+
+    ``revision`` is the one the action concerns (a pass: the revision passed); the
+    chapter's latest by default."""
     row = Transition(chapter=chapter, action=action, from_state=before.value,
                      to_state=chapter.state.value, stage=stage.position if stage else None,
                      stage_name=stage.name if stage else None, actor=user,
-                     revision=chapter.revision, comment=comment)
+                     revision=revision or chapter.revision, comment=comment)
     db.session.add(row)
     db.session.flush()
     name = _AUDIT_ACTIONS.get(action) or (

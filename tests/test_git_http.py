@@ -393,6 +393,41 @@ def test_a_chapter_approved_through_three_stages_refuses_pushes_until_reopened(s
     assert content.endswith("终审后又改。\n")
 
 
+def test_pushes_during_review_are_refused_and_the_pin_is_the_revision_every_stage_passed(site):
+    """Issue 16: after 初审 and 复审 passed, neither the author nor an editor can push new text
+    into ch05; 终审 passes the submitted revision, and that is what refs/approved/ch05 holds."""
+    app = site.app()
+    with app.app_context():
+        from alliance.books import find_book
+        from alliance.workflow import configure_stages
+        editor = find_user(site.emails["editor"])
+        configure_stages(find_book("labor-rights"), [("初审", editor), ("复审", editor),
+                                                      ("终审", editor)], True, editor)
+        db.session.commit()
+        db.engine.dispose()
+    review = "/chapters/ch05/review"
+    assert site.api("author", review, "POST", json={"action": "submit"}).status_code == 200
+    submitted = site.api("author", "/chapters/ch05").json()["revision"]
+    for _stage in range(2):
+        answer = site.api("editor", review, "POST",
+                          json={"action": "approve", "revision": submitted})
+        assert answer.status_code == 200, answer.text
+    for role in ("author", "editor"):
+        clone = site.clone(role)
+        before = site.head()
+        edit(clone, "chapters/ch05.md", f"{role} 在审稿期间又改。\n")
+        refused = git("push", "origin", "main", cwd=clone, check=False)
+        assert refused.returncode != 0 and "chapters/ch05.md" in refused.stderr
+        assert "review" in refused.stderr or "审稿" in refused.stderr
+        assert site.head() == before
+    final = site.api("editor", review, "POST", json={"action": "approve", "revision": submitted})
+    assert final.status_code == 200 and final.json()["state"] == "approved"
+    pinned = git("rev-parse", "refs/approved/ch05", cwd=site.git_dir).stdout.strip()
+    assert pinned == submitted == final.json()["approved_revision"]
+    content = git("show", f"{pinned}:chapters/ch05.md", cwd=site.git_dir).stdout
+    assert "审稿期间又改" not in content
+
+
 def test_zz_after_everything_the_repository_is_sound_and_the_database_agrees(site):
     git("fsck", "--strict", "--no-dangling", cwd=site.git_dir)
     check = subprocess.run([sys.executable, "-m", "alliance.cli", "check"], capture_output=True,

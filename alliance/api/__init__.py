@@ -113,6 +113,9 @@ def _translate(exc):
         "not_found": _("Not found."),
         "forbidden": _("You are not allowed to do this."),
         "locked": _("This chapter is approved and locked; an editor must reopen it first."),
+        "in_review": _("This chapter is in review; its text cannot change until the "
+                       "reviewers send it back."),
+        "stale": _("The chapter is not at the revision you reviewed; the stage was not passed."),
         "exists": _("It already exists."),
         "invalid": _("The request is not valid."),
     }.get(exc.code)

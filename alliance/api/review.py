@@ -4,6 +4,7 @@ from flask import g, jsonify
 from .. import books as svc
 from .. import comments, progress, workflow
 from ..extensions import manuscript_store
+from ..store import check_revision
 from . import bp
 from .books import body, chapter_json, field
 
@@ -21,8 +22,11 @@ def review_json(chapter):
 def review_chapter(slug, key):
     chapter = svc.find_chapter(svc.readable_book(g.user, slug), key)
     data = body()
+    revision = field(data, "revision", required=False)
+    if revision is not None:
+        check_revision(revision)
     workflow.act(manuscript_store(), chapter, g.user, field(data, "action"),
-                 field(data, "comment", required=False) or "")
+                 field(data, "comment", required=False) or "", revision)
     return jsonify(review_json(chapter))
 
 

@@ -127,6 +127,8 @@ def domain_error(exc):
         "not_found": _("There is nothing here, or you may not see it."),
         "forbidden": _("You are not allowed to do this."),
         "locked": _("This chapter is approved and locked; an editor must reopen it first."),
+        "in_review": _("This chapter is in review; its text cannot change until the "
+                       "reviewers send it back."),
         "exists": _("It already exists."),
         "invalid": _("The request is not valid."),
     }

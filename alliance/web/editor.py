@@ -8,7 +8,7 @@ from markupsafe import Markup
 from .. import books as svc
 from ..authoring import (authors_by_email, has_conflict_markers, merge_proposal,
                          normalize_newlines, restore_chapter, side_by_side)
-from ..errors import ChapterLocked, Forbidden, Invalid
+from ..errors import ChapterInReview, ChapterLocked, Forbidden, Invalid
 from ..extensions import db, manuscript_store
 from ..models import ChapterState
 from ..permissions import can_edit_chapter
@@ -41,7 +41,12 @@ def _editable(slug, key):
 
 
 def _locked(chapter):
-    return chapter.state == ChapterState.APPROVED
+    """Return why the text cannot change now ("approved", "in_review"), or None."""
+    if chapter.state == ChapterState.APPROVED:
+        return "approved"
+    if chapter.state in (ChapterState.SUBMITTED, ChapterState.IN_REVIEW):
+        return "in_review"
+    return None
 
 
 def preview_html(book, content, head):
@@ -87,6 +92,11 @@ def save(slug, key):
     try:
         result = svc.save_chapter(manuscript_store(), chapter, current_user, content, base,
                                   message)
+    except ChapterInReview:
+        return _editor_page(chapter, content, base, message, status=423, error=_(
+            "This chapter is with its reviewers, so it was not saved: they must read exactly "
+            "the text that was submitted. Your text is still here: copy it, and save it when "
+            "the reviewers send the chapter back."))
     except ChapterLocked:
         return _editor_page(chapter, content, base, message, status=423, error=_(
             "This chapter is approved and locked, so it was not saved. Your text is still "

@@ -85,9 +85,17 @@ def act(slug, key):
     """Submit, approve, request changes or reopen, with an optional comment."""
     book, chapter = _chapter(slug, key)
     action = request.form.get("action", "")
+    # The review form sends the revision its reader saw; a pass is only ever of that text.
+    seen = request.form.get("revision") or None
     try:
         workflow.act(manuscript_store(), chapter, current_user, action,
-                     request.form.get("comment", ""))
+                     request.form.get("comment", ""), seen)
+    except workflow.StaleRevision as exc:
+        db.session.rollback()
+        return error_page(409, _("The chapter has changed"), _(
+            "You read revision %(seen)s, but the revision under review is now %(current)s. "
+            "The stage was not passed: reload the page and read the chapter again.",
+            seen=exc.details["seen"][:10], current=exc.details["current"][:10]))
     except workflow.InvalidTransition:
         db.session.rollback()
         return error_page(409, _("Not possible now"),
