@@ -19,7 +19,8 @@ from . import audit
 from .books import check_unlocked, person, read_chapter, record_change
 from .errors import Forbidden
 from .extensions import db
-from .models import User
+from .nesting import check_nesting
+from .models import PushedCommit, User
 from .permissions import can_edit_chapter
 
 # A line pair is compared by characters only when the lines are alike enough;
@@ -132,6 +133,16 @@ def has_conflict_markers(text):
     return all(marker.search(text) for marker in _MARKERS)
 
 
+def pushers_of(book, revisions):
+    """Return {revision: User} for those of ``revisions`` an editor pushed for their author."""
+    ids = [r.revision for r in revisions]
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(PushedCommit).where(
+        PushedCommit.book_id == book.id, PushedCommit.revision.in_(ids))).all()
+    return {row.revision: row.pusher for row in rows}
+
+
 def authors_by_email(revisions):
     """Return {email: User} for the authors of ``revisions`` that are users here."""
     emails = {r.email for r in revisions}
@@ -153,6 +164,7 @@ def restore_chapter(store, chapter, user, rev):
         raise Forbidden(f"you may not edit chapter {chapter.key}")
     check_unlocked(chapter)
     old = read_chapter(store, chapter, rev)  # validates rev and that the chapter was there
+    check_nesting(old.content)  # saved before depth was bounded: flatten it by hand instead
     message = f"Restore {chapter.title} to revision {old.head[:10]}"
     result = store.book(chapter.book.slug).restore(chapter.path, old.head, person(user),
                                                    message)

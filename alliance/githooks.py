@@ -18,7 +18,10 @@ git shows as ``remote: ...``.
 
 post-receive records the new revision of each changed chapter through
 books.record_change (the one place after-save work hangs off), attributing it
-to the pusher, and commits once. Git keeps the commits' authors as pushed.
+to the pusher, and commits once. Every commit must be the pusher's own (author
+and committer e-mail), except that the book's editors may push others' work: Git
+keeps those authors as pushed, and a PushedCommit row names the pusher, whom the
+history shows beside the author.
 """
 import os
 import re
@@ -31,8 +34,9 @@ from . import audit, bookmeta, create_app
 from .books import find_book, record_change
 from .errors import Invalid
 from .extensions import db, manuscript_store
-from .models import Chapter, ChapterState, User
-from .permissions import can_push_file
+from .models import Chapter, ChapterState, PushedCommit, User
+from .images import check_image
+from .permissions import can_manage_book, can_push_file
 from .store import InvalidPath, check_path, gitcmd
 
 ZERO = "0" * 40
@@ -90,7 +94,8 @@ def _check_update(git_dir, user, book, old, new, ref):
     paths = set(net) | _commit_changes(git_dir, old, new)
     chapters = {c.path: c for c in book.chapters}
     listed = _listed_chapters(git_dir, new)
-    problems = []
+    problems = author_refusals(git_dir, user, book, old, new)
+    problems += image_refusals(git_dir, old, new)
     for path in sorted(paths):
         problem = _check_file(git_dir, user, book, chapters, listed, path, net.get(path), new)
         if problem:
@@ -145,6 +150,80 @@ def _check_content(git_dir, chapter, listed, path, new):
     return None
 
 
+_IMAGE_KINDS = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".svg": "svg"}
+
+
+def image_refusal(path, data):
+    """Return why ``data`` may not be the image ``path``, or None: the checks of an upload.
+
+    PNG, JPEG or SVG only, named for what it is; an SVG must already be clean (sanitizing
+    it would remove something: a script, an event handler, an outside reference).
+    """
+    kind = _IMAGE_KINDS.get(os.path.splitext(path)[1].lower())
+    if kind is None:
+        return _("only PNG, JPEG and SVG images can be pushed (.png, .jpg, .svg).")
+    try:
+        checked = check_image(data)
+    except Invalid as exc:
+        return exc.message
+    if checked.kind != kind:
+        return _("the file's content does not match its name (%(kind)s).", kind=checked.kind)
+    if checked.removed:
+        return _("the SVG holds parts that are not allowed in a book (%(parts)s); remove them "
+                 "or upload the image on the book's images page, which cleans it.",
+                 parts=", ".join(sorted(set(checked.removed))))
+    return None
+
+
+def image_refusals(git_dir, old, new):
+    """Return one line per image blob added or changed by any commit in old..new that an
+    upload would refuse (so no commit of the book's history ever holds one)."""
+    raw = gitcmd.run(git_dir, ["log", "--raw", "-z", "--no-renames", "--no-abbrev", "-m",
+                               "--format=", f"{old}..{new}", "--", "images"])[1]
+    fields = [f for f in raw.split(b"\0") if f.strip(b"\n")]
+    seen, problems = set(), []
+    for meta, path in zip(fields[0::2], fields[1::2]):
+        parts = meta.decode("ascii").strip().lstrip(":").split()
+        blob, status = parts[3], parts[4][0]
+        path = path.decode("utf-8", "surrogateescape")
+        if status == "D" or (blob, path) in seen:
+            continue
+        seen.add((blob, path))
+        problem = image_refusal(path, gitcmd.run(git_dir, ["cat-file", "blob", blob])[1])
+        if problem:
+            problems.append(f"{path}: {problem}")
+    return problems
+
+
+def author_refusals(git_dir, user, book, old, new):
+    """Return one line per commit in old..new whose author or committer is not ``user``.
+
+    Editors of the book may push others' work (a merged contribution): the push record
+    names them and the history shows them as the one who pushed it.
+    """
+    if can_manage_book(user, book):
+        return []
+    own = user.email.strip().lower()
+    problems = []
+    for sha, author, committer in _commit_people(git_dir, old, new):
+        if author != own or committer != own:
+            problems.append(_(
+                "commit %(commit)s: its author or committer (%(who)s) is not you (%(you)s). "
+                "Set git config user.email to the address you sign in with and commit again.",
+                commit=sha[:10], who=author if author != own else committer, you=user.email))
+    return problems
+
+
+def _commit_people(git_dir, old, new):
+    """Return [(commit, author email, committer email)] for old..new, e-mails lower-cased."""
+    out = gitcmd.run(git_dir, ["log", "--format=%H%x00%ae%x00%ce", f"{old}..{new}"])[1]
+    rows = []
+    for line in out.decode("utf-8", "replace").splitlines():
+        sha, author, committer = line.split("\0")
+        rows.append((sha, author.strip().lower(), committer.strip().lower()))
+    return rows
+
+
 def record_push(git_dir, user, book, updates):
     """Record in the database what the accepted ``updates`` changed; flushes, never commits."""
     repo = manuscript_store().book(book.slug)
@@ -167,6 +246,10 @@ def record_push(git_dir, user, book, updates):
             record_change(chapter, revision, user)
         if not (book.head_revision and is_ancestor(git_dir, new, book.head_revision)):
             book.head_revision = new
+        own = user.email.strip().lower()
+        for sha, author, _committer in _commit_people(git_dir, old, new):
+            if author != own and db.session.get(PushedCommit, (book.id, sha)) is None:
+                db.session.add(PushedCommit(book_id=book.id, revision=sha, pusher=user))
         audit.record(audit.GIT_PUSH, user, target=ref, book=book,
                      address=os.environ.get("REMOTE_ADDR"), old=old, new=new,
                      files=sorted(net))

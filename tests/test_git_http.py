@@ -428,6 +428,77 @@ def test_pushes_during_review_are_refused_and_the_pin_is_the_revision_every_stag
     assert "审稿期间又改" not in content
 
 
+SCRIPTED_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" '
+                'onload="alert(1)"><script>alert(2)</script><rect width="5" height="5"/></svg>')
+CLEAN_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>'
+
+
+def _add_file(clone, path, text, message):
+    os.makedirs(os.path.dirname(os.path.join(clone, path)), exist_ok=True)
+    with open(os.path.join(clone, path), "w", encoding="utf-8") as handle:
+        handle.write(text)
+    git("add", ".", cwd=clone)
+    git("commit", "-q", "-m", message, cwd=clone)
+
+
+def test_commits_in_another_persons_name_are_refused(site):
+    """Issue 16: an author cannot push a commit that says 李老师 (or anyone else) wrote it."""
+    clone = site.clone("author")
+    before = site.head()
+    with open(os.path.join(clone, "chapters/ch01.md"), "a", encoding="utf-8") as handle:
+        handle.write("冒名的一段。\n")
+    git("-c", "user.name=李老师", "-c", f"user.email={site.emails['other']}",
+        "commit", "-q", "-am", "冒名", cwd=clone)
+    refused = git("push", "origin", "main", cwd=clone, check=False)
+    assert refused.returncode != 0 and site.emails["other"] in refused.stderr
+    assert site.head() == before
+    # The same commit in her own name lands.
+    git("commit", "-q", "--amend", "--no-edit", "--reset-author", cwd=clone)
+    git("push", "-q", "origin", "main", cwd=clone)
+    assert site.head() != before
+
+
+def test_an_editor_may_push_an_authors_commit_and_the_history_names_the_pusher(site):
+    clone = site.clone("editor")
+    with open(os.path.join(clone, "chapters/ch04.md"), "a", encoding="utf-8") as handle:
+        handle.write("张老师用邮件发来的一段。\n")
+    git("-c", "user.name=张老师", "-c", f"user.email={site.emails['author']}",
+        "commit", "-q", "-am", "张老师的修改", cwd=clone)
+    git("push", "-q", "origin", "main", cwd=clone)
+    history = site.api("editor", "/chapters/ch04/history").json()
+    assert history[0]["email"] == site.emails["author"]
+    assert history[0]["pushed_by"] == site.emails["editor"]
+    assert all(h["pushed_by"] is None for h in history[1:])
+    page = login(site, "editor").get(site.base + "/books/labor-rights/chapters/ch04/history",
+                                      timeout=10).text
+    assert "王编辑" in page and "张老师" in page
+
+
+def test_svgs_pushed_over_git_get_the_checks_of_an_upload(site):
+    """Issue 16: an SVG with a script, an SVG named .png, or a bad SVG in any commit of the
+    push is refused; a clean SVG lands."""
+    clone = site.clone("editor")
+    before = site.head()
+    _add_file(clone, "images/attack.svg", SCRIPTED_SVG, "带脚本的图")
+    refused = git("push", "origin", "main", cwd=clone, check=False)
+    assert refused.returncode != 0 and "images/attack.svg" in refused.stderr
+    assert "script" in refused.stderr and site.head() == before
+    git("reset", "-q", "--hard", "origin/main", cwd=clone)
+    _add_file(clone, "images/photo.png", CLEAN_SVG, "伪装成 PNG")
+    refused = git("push", "origin", "main", cwd=clone, check=False)
+    assert refused.returncode != 0 and "images/photo.png" in refused.stderr
+    git("reset", "-q", "--hard", "origin/main", cwd=clone)
+    _add_file(clone, "images/later.svg", SCRIPTED_SVG, "先放带脚本的")
+    _add_file(clone, "images/later.svg", CLEAN_SVG, "再改干净")  # still in the history
+    refused = git("push", "origin", "main", cwd=clone, check=False)
+    assert refused.returncode != 0 and "images/later.svg" in refused.stderr
+    assert site.head() == before
+    git("reset", "-q", "--hard", "origin/main", cwd=clone)
+    _add_file(clone, "images/clean.svg", CLEAN_SVG, "干净的图")
+    git("push", "-q", "origin", "main", cwd=clone)
+    assert git("cat-file", "-e", "main:images/clean.svg", cwd=site.git_dir).returncode == 0
+
+
 def test_zz_after_everything_the_repository_is_sound_and_the_database_agrees(site):
     git("fsck", "--strict", "--no-dangling", cwd=site.git_dir)
     check = subprocess.run([sys.executable, "-m", "alliance.cli", "check"], capture_output=True,

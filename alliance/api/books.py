@@ -2,6 +2,7 @@
 from flask import g, jsonify, request
 
 from .. import books as svc
+from ..authoring import pushers_of
 from ..errors import Forbidden, Invalid
 from ..extensions import manuscript_store
 from ..people import find_org, find_user
@@ -108,8 +109,11 @@ def save_chapter(slug, key):
 def chapter_history(slug, key):
     chapter = svc.find_chapter(svc.readable_book(g.user, slug), key)
     log = manuscript_store().book(slug).log(chapter.path)
+    pushers = pushers_of(chapter.book, log)
     return jsonify([{"revision": r.revision, "author": r.author, "email": r.email,
-                     "date": r.date, "message": r.message} for r in log])
+                     "date": r.date, "message": r.message,
+                     "pushed_by": pushers[r.revision].email if r.revision in pushers else None}
+                    for r in log])
 
 
 @bp.get("/books/<slug>/chapters/<key>/diff")

@@ -4,7 +4,8 @@ core: organisations, people, tokens, books, members, chapters, audit events.
 Each area that adds tables adds its module and one import line below.
 """
 from .core import (ApiToken, AuditEvent, Book, BookMember, BookRole, Chapter,  # noqa: F401
-                   ChapterState, Organization, OrgKind, User, chapter_assignee, utcnow)
+                   ChapterState, Organization, OrgKind, PushedCommit, User,
+                   chapter_assignee, utcnow)
 from .review import (Comment, Notification, ReviewerSeen, ReviewPolicy,  # noqa: F401
                      ReviewStage, Transition)
 from . import search as _search  # noqa: F401  (the FTS5 index's DDL hooks)

@@ -180,3 +180,16 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship()
     book: Mapped[Book | None] = relationship()
+
+
+class PushedCommit(db.Model):
+    """A commit an editor pushed on someone else's behalf: its author is not the pusher.
+
+    Git keeps the commit's author as written; the history shows the pusher beside it.
+    """
+
+    book_id: Mapped[int] = mapped_column(ForeignKey("book.id"), primary_key=True)
+    revision: Mapped[str] = mapped_column(String(40), primary_key=True)
+    pusher_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+    pusher: Mapped[User] = relationship()

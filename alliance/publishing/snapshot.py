@@ -8,6 +8,8 @@ plain data they can pass to other processes.
 from dataclasses import dataclass, field
 
 from .. import bookmeta
+from ..errors import Invalid
+from ..svg import sanitize_svg
 from ..store import FileNotFound
 
 IMAGE_FOLDER = "images/"
@@ -58,6 +60,22 @@ def take(repo, slug, rev=None):
             continue
         chapters.append(ChapterText(entry["id"], entry.get("title", ""), entry["file"],
                                     repo.blob_id(entry["file"], commit), text))
-    images = {path: repo.load(path, commit)
-              for path in repo.list_files(commit, IMAGE_FOLDER.rstrip("/"))}
+    images = {}
+    for path in repo.list_files(commit, IMAGE_FOLDER.rstrip("/")):
+        data = repo.load(path, commit)
+        if path.lower().endswith(".svg"):
+            data = _clean_svg(data)
+        if data is not None:
+            images[path] = data
     return Snapshot(slug, commit, meta, tuple(chapters), images)
+
+
+def _clean_svg(data):
+    """Sanitize an SVG again: the second guard, should one ever reach Git unchecked.
+
+    An SVG that is not one at all is left out (the page then says the image is missing).
+    """
+    try:
+        return sanitize_svg(data)[0]
+    except Invalid:
+        return None

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import books as svc
-from ..authoring import (authors_by_email, has_conflict_markers, merge_proposal,
+from ..authoring import (authors_by_email, has_conflict_markers, merge_proposal, pushers_of,
                          normalize_newlines, restore_chapter, side_by_side)
 from ..errors import ChapterInReview, ChapterLocked, Forbidden, Invalid
 from ..extensions import db, manuscript_store
@@ -14,6 +14,7 @@ from ..models import ChapterState
 from ..permissions import can_edit_chapter
 from ..publishing.markdown import IMAGE_FOLDER, render_html
 from ..store import ConcurrentUpdate, Conflict
+from .limits import HTML_PREVIEWS, per_person
 
 bp = Blueprint("editor", __name__)
 
@@ -107,6 +108,9 @@ def save(slug, key):
         return _editor_page(chapter, content, base, message, status=503, error=_(
             "The book is being changed by several people at this moment, so your text was "
             "not saved yet. It is still here: press Save again in a moment."))
+    except Invalid as exc:  # nested too deeply, say: the text stays on the page
+        return _editor_page(chapter, content, base, message, status=400, error=_(
+            "The text was not saved: %(why)s", why=exc.message))
     db.session.commit()
     session["saved_draft"] = request.form.get("draft_id", "")[:64]
     if not result.changed:
@@ -131,6 +135,7 @@ def _resolution_page(chapter, exc, mine, message):
 
 
 @bp.post(CHAPTER + "/preview")
+@per_person(HTML_PREVIEWS)
 def preview(slug, key):
     """The sanitized HTML of the posted text, as the pages show it (401 when logged out)."""
     if not current_user.is_authenticated:
@@ -150,7 +155,8 @@ def history(slug, key):
                                                                limit=HISTORY_LIMIT)
     return render_template(
         "editor/history.html", book=chapter.book, chapter=chapter, revisions=revisions,
-        authors=authors_by_email(revisions), locked=_locked(chapter),
+        authors=authors_by_email(revisions), pushers=pushers_of(chapter.book, revisions),
+        locked=_locked(chapter),
         can_edit=can_edit_chapter(current_user, chapter))
 
 
