@@ -19,11 +19,13 @@ anyway. The final approval pins the round's revision (approved_revision and the
 Git ref refs/approved/<key>) and locks the chapter. Reopening keeps the pin, so the
 last approved text stays exportable and reachable until the next approval moves it.
 """
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import audit, notifications
 from .errors import DomainError, Forbidden, Invalid
 from .extensions import db
+from .names import check_name
 from .models import BookRole, ChapterState, ReviewPolicy, ReviewStage, Transition
 from .permissions import can_manage_book, can_pass_stage, can_reopen_chapter, can_submit_chapter
 
@@ -79,7 +81,7 @@ def configure_stages(book, entries, allow_same_reviewer, actor):
     """
     if not can_manage_book(actor, book):
         raise Forbidden("only the book's editors may configure its review stages")
-    entries = [((name or "").strip(), reviewer) for name, reviewer in entries]
+    entries = [(check_name(name, _("stage name")), reviewer) for name, reviewer in entries]
     if not 1 <= len(entries) <= MAX_STAGES or any(not n or len(n) > 100 for n, _r in entries):
         raise Invalid(f"a book needs 1 to {MAX_STAGES} review stages, each with a name")
     editors = {m.user_id for m in book.members if m.role == BookRole.EDITOR}

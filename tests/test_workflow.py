@@ -138,6 +138,10 @@ def test_stage_configuration_is_checked(ctx):
         workflow.configure_stages(book, [], False, u["editor"])
     with pytest.raises(Forbidden):
         workflow.configure_stages(book, [("初审", None)], False, u["author"])
+    for bad in ("初审\r\nBcc: all@example.com", "复审\n", "终审\u202e"):
+        with pytest.raises(Invalid) as refused:  # a stage name ends up in mail subjects
+            workflow.configure_stages(book, [(bad, None)], False, u["editor"])
+        assert "U+" in refused.value.message
     workflow.submit(store, chapter, u["author"])
     workflow.approve(store, chapter, u["editor"])  # now waiting at stage 2
     with pytest.raises(Invalid):
