@@ -17,6 +17,7 @@ from .errors import (AlreadyExists, ChapterInReview, ChapterLocked, Forbidden, I
 from .extensions import db
 from .models import Book, BookMember, BookRole, Chapter, ChapterState, utcnow
 from .names import check_name
+from .nesting import check_nesting
 from .permissions import can_assign_chapter, can_edit_chapter, can_read_book
 from .store import Person, check_slug, InvalidSlug
 
@@ -186,6 +187,7 @@ def create_chapter(store, book, key, title, assignees, actor, content=b""):
         raise Invalid("a chapter needs a title")
     if db.session.scalar(_CHAPTER_BY_KEY, {"book_id": book.id, "key": key}):
         raise AlreadyExists(f"chapter {key} already exists in {book.slug}")
+    check_nesting(content.decode("utf-8", "replace"))
     repo = store.book(book.slug)
     head = repo.resolve()
     path = f"chapters/{key}.md"
@@ -250,6 +252,7 @@ def save_chapter(store, chapter, user, content, base_revision, message=None):
     check_unlocked(chapter)
     if not isinstance(content, str):
         raise Invalid("content must be text")
+    check_nesting(content)
     message = (message or "").strip() or f"Update {chapter.title}"
     result = store.book(chapter.book.slug).save(
         {chapter.path: content.encode("utf-8")}, base_revision, person(user), message)

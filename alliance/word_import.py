@@ -2,7 +2,8 @@
 
 The .docx is checked as a zip archive before pandoc sees it (member count,
 declared and actual sizes, compression ratios, member names), then pandoc
-converts it in a subprocess under a wall-clock timeout and memory limits. The
+converts it in a sandboxed subprocess (``--sandbox``: it reads no file but the
+upload) under a wall-clock timeout and memory limits. The
 result (Markdown plus images renamed into images/<chapter>-N.ext) waits in a
 file under the instance folder until the author confirms it; it then lands as
 one commit from the revision the import started at.
@@ -28,6 +29,7 @@ from flask_babel import gettext as _
 
 from .errors import Forbidden, Invalid, NotFound
 from .images import check_image
+from .nesting import MAX_DEPTH, too_deep
 from .permissions import can_edit_chapter
 from .publishing.markdown import IMAGE_FOLDER
 from .store import check_path
@@ -88,7 +90,8 @@ def convert(data, timeout=TIMEOUT):
         with open(os.path.join(tmp, "in.docx"), "wb") as handle:
             handle.write(data)
         # +RTS -M caps pandoc's heap below the rlimit, so it fails cleanly first.
-        args = [pypandoc.get_pandoc_path(), "+RTS", "-M1g", "-RTS", "--from=docx",
+        # --sandbox: the reader may open no file but in.docx (a Word file can link others).
+        args = [pypandoc.get_pandoc_path(), "+RTS", "-M1g", "-RTS", "--sandbox", "--from=docx",
                 "--to=markdown", "--wrap=none", f"--extract-media={EXTRACT}", "--output=out.md",
                 "in.docx"]
         try:
@@ -100,6 +103,10 @@ def convert(data, timeout=TIMEOUT):
             raise Invalid(_("pandoc could not convert the Word document"))
         with open(os.path.join(tmp, "out.md"), encoding="utf-8") as handle:
             markdown = handle.read()
+        if too_deep(markdown):
+            raise Invalid(_("the Word document nests lists or quotations more than %(max)d "
+                            "levels deep; make them flatter in Word and import it again",
+                            max=MAX_DEPTH))
         media = {}
         for folder, _dirs, files in os.walk(os.path.join(tmp, EXTRACT)):
             for name in files:

@@ -7,6 +7,9 @@ as a data: URI, so the writer never needs to open a file; any other target
 replaced by its alt text and reported. Raw blocks and inlines (which the
 reader should never produce with raw HTML off) are dropped and reported too.
 Identifiers get a per-chapter prefix, so ids stay unique in the whole book.
+
+Every walk here is iterative, with its own stack: a chapter nested thousands of
+levels deep is walked like a flat one, never against Python's recursion limit.
 """
 import base64
 
@@ -41,30 +44,50 @@ class Confiner:
         self.embedded = []            #: book paths embedded, in order
 
     def walk(self, node):
-        """Return ``node`` (a list, dict or scalar of pandoc JSON) confined; lists are rebuilt."""
+        """Return ``node`` (a list, dict or scalar of pandoc JSON) confined, in place.
+
+        Elements are visited in document order (what ``skipped`` and ``embedded``
+        list follows it); each list is refilled with what its items became.
+        """
+        root = [node]
+        stack = [(root, iter(root), [])]  # (list, its items still to visit, what they became)
+        while stack:
+            items, pending, kept = stack[-1]
+            item = next(pending, _DROP)
+            if item is _DROP:
+                items[:] = kept
+                stack.pop()
+                continue
+            replaced, children = self._visit(item)
+            if replaced is _DROP:
+                continue
+            kept.append(replaced)
+            for child in reversed(children):
+                stack.append((child, iter(list(child)), []))
+        return root[0] if root else _DROP
+
+    def _visit(self, node):
+        """Return (what ``node`` becomes, the lists inside it still to walk); no recursion."""
         if isinstance(node, list):
-            out = []
-            for item in node:
-                replaced = self.walk(item)
-                if replaced is not _DROP:
-                    out.append(replaced)
-            return out
-        if not isinstance(node, dict) or "t" not in node:
-            return node
+            return node, [node]
+        if isinstance(node, dict) and "t" not in node:  # a Citation: prefix and suffix inlines
+            return node, [value for value in node.values() if isinstance(value, list)]
+        if not isinstance(node, dict):
+            return node, []
         kind = node["t"]
         if kind in ("RawBlock", "RawInline"):
             self.skipped.append(f"{self.label}: raw {node['c'][0]} markup left out")
-            return _DROP
+            return _DROP, []
         if kind == "Image":
-            return self._image(node)
+            replaced = self._image(node)
+            return replaced, [replaced["c"][1]]  # the alt text, in an Image or a Span
         if kind == "Link" and not _allowed_link(node["c"][2][0]):
             self.skipped.append(f"{self.label}: link {node['c'][2][0][:200]} is not a web address "
                                 "or a place in the book; kept as text")
-            return {"t": "Span", "c": [["", [], []], self.walk(node["c"][1])]}
+            span = {"t": "Span", "c": [["", [], []], node["c"][1]]}
+            return span, [span["c"][1]]
         self._prefix_ids(node)
-        if "c" in node:
-            node["c"] = self.walk(node["c"])
-        return node
+        return node, [node["c"]] if isinstance(node.get("c"), list) else []
 
     def _prefix_ids(self, node):
         at = _ATTR_AT.get(node["t"])
@@ -83,13 +106,13 @@ class Confiner:
             reason = ("is not a supported image type" if data is not None
                       else "is not a file of this book")
             self.skipped.append(f"{self.label}: image {target[:200]} {reason}; left out")
-            # The alt text stays, so the reader still sees what was meant.
-            return {"t": "Span", "c": [["", ["image-left-out"], []], self.walk(alt)]}
+            # The alt text stays (walked by the caller), so the reader still sees what was meant.
+            return {"t": "Span", "c": [["", ["image-left-out"], []], alt]}
         self.embedded.append(path)
         if attr[0]:
             attr[0] = self.prefix + attr[0]
         uri = f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
-        return {"t": "Image", "c": [attr, self.walk(alt), [uri, title]]}
+        return {"t": "Image", "c": [attr, alt, [uri, title]]}
 
 
 def confine_blocks(blocks, snapshot, label, id_prefix, skipped):
@@ -107,13 +130,18 @@ def _allowed_link(target):
 
 
 def _nodes(node):
-    """Yield every pandoc element (dict with "t") inside ``node``."""
-    if isinstance(node, list):
-        for item in node:
-            yield from _nodes(item)
-    elif isinstance(node, dict) and "t" in node:
-        yield node
-        yield from _nodes(node.get("c"))
+    """Yield every pandoc element (dict with "t") inside ``node``, in document order.
+
+    An element's contents are looked at after it is yielded, so a caller may rewrite it.
+    """
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict) and "t" in item:
+            yield item
+            stack.append(item.get("c"))
 
 
 def _ids(blocks):

@@ -7,7 +7,9 @@ address-space reservation). Figures and tables are numbered per chapter by
 templates/book/filters/number.lua. The raw pandoc output is cached in
 ``cache_dir`` keyed by the chapter's blob id, its number, the output flavour
 and PIPELINE_VERSION; sanitizing (cheap) runs every time, because whether an
-image is a file of the book depends on the whole snapshot.
+image is a file of the book depends on the whole snapshot. A chapter nested deeper
+than nesting.MAX_DEPTH (estimated from its text, or measured in pandoc's HTML) is
+read as plain text instead and noted, so WeasyPrint never meets thousands of levels.
 """
 import hashlib
 import html
@@ -15,12 +17,14 @@ import os
 import re
 import resource
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import nh3
 import pypandoc
 
 from ..errors import Invalid
+from ..nesting import MAX_HTML_DEPTH, html_depth, plain_markdown, too_deep
 from .markdown import ATTRIBUTES, TAGS, book_image_path
 from .pandoc_run import MARKDOWN
 
@@ -103,7 +107,14 @@ def chapter_html(snapshot, index, *, footnotes_inline, cache_dir=None, image_src
             return image_src(path)
         return value
 
-    raw = _cached_pandoc(chapter, index + 1, footnotes_inline, cache_dir)
+    raw = None if too_deep(chapter.text) else _cached_pandoc(chapter, index + 1,
+                                                             footnotes_inline, cache_dir)
+    if raw is None or html_depth(raw) > MAX_HTML_DEPTH:
+        notes.append(f"{chapter.key}: lists, quotations or brackets are nested too deeply; "
+                     "the chapter is shown as plain text")
+        plain = replace(chapter, text=plain_markdown(chapter.text),
+                        blob_id=f"{chapter.blob_id}:plain")
+        raw = _cached_pandoc(plain, index + 1, footnotes_inline, cache_dir)
     clean = nh3.clean(raw, tags=TAGS, attributes=EXTRA_ATTRIBUTES,
                       attribute_filter=attribute_filter, url_schemes={"http", "https", "mailto"},
                       link_rel=None, strip_comments=True)

@@ -217,21 +217,26 @@ def _glue_inline_starts(box):
     inside that text instead.
     """
     inline, _, boxes, _ = _state['modules']
-    if not isinstance(box, boxes.ParentBox):
-        return
-    previous = None
-    for child in box.children:
-        if (previous is not None and isinstance(child, boxes.InlineBox)
-                and child.is_in_normal_flow()
-                and not inline.can_break_inside(child)):
-            text_box = _last_text_box(previous, boxes)
-            if (text_box is not None and text_box.text
-                    and is_cjk(text_box.text[-1])
-                    and text_box.style['white_space'] in (
-                        'normal', 'pre-wrap', 'pre-line')):
-                text_box.text += '\u2060'
-        _glue_inline_starts(child)
-        previous = child
+    # Iterative: the box tree may be deep, and a joiner only ever goes to the last text
+    # of an earlier sibling, so the order the parents are visited in does not matter.
+    pending = [box]
+    while pending:
+        box = pending.pop()
+        if not isinstance(box, boxes.ParentBox):
+            continue
+        previous = None
+        for child in box.children:
+            if (previous is not None and isinstance(child, boxes.InlineBox)
+                    and child.is_in_normal_flow()
+                    and not inline.can_break_inside(child)):
+                text_box = _last_text_box(previous, boxes)
+                if (text_box is not None and text_box.text
+                        and is_cjk(text_box.text[-1])
+                        and text_box.style['white_space'] in (
+                            'normal', 'pre-wrap', 'pre-line')):
+                    text_box.text += '\u2060'
+            pending.append(child)
+            previous = child
 
 
 def _last_text_box(box, boxes):

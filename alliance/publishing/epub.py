@@ -1,11 +1,11 @@
 """The EPUB 3 edition, written by pandoc from the confined book document.
 
-Reading is sandboxed per chapter (pandoc_book). The EPUB writer cannot run
-under ``--sandbox``: pandoc 3 then refuses the stylesheet and cover named by
-``--css`` and ``--epub-cover-image``. It runs instead in a private temporary
-folder holding only the document, the stylesheet and the cover, with that
-folder as its only resource path; the document names no file or URL (every
-image is a data: URI of a file of the book), so there is nothing else to read.
+Reading is sandboxed per chapter (pandoc_book), and so is the EPUB writer
+(``--sandbox``, in a private temporary folder holding only the document): it
+may read no file, and the document names none (every image is a data: URI of a
+file of the book). Since a sandboxed writer cannot read the stylesheet or the
+cover either, epub_package puts the book design and the cover into the
+finished package afterwards.
 """
 import json
 import os
@@ -15,20 +15,18 @@ import time
 from pathlib import Path
 
 from .cover import cover_png
-from .pandoc_book import TEMPLATES, book_document
+from . import epub_package
+from .pandoc_book import TEMPLATES, book_document, book_meta
 from .pandoc_run import run_pandoc
 from .report import RenderReport, noop_progress
 
 STYLESHEET = TEMPLATES / "epub.css"
 
 
-def _write_args(has_cover):
-    args = ["book.json", "--from", "json", "--to", "epub3", "--output", "book.epub",
-            "--toc", "--toc-depth=2", "--split-level=1", "--resource-path=.",
-            "--css", "epub.css", "--epub-title-page=true"]
-    if has_cover:
-        args += ["--epub-cover-image", "cover.png"]
-    return args
+def _write_args():
+    return ["book.json", "--from", "json", "--to", "epub3", "--output", "book.epub",
+            "--sandbox", "--toc", "--toc-depth=2", "--split-level=1", "--resource-path=.",
+            "--epub-title-page=true"]
 
 
 def render_epub(snapshot, out_path, *, proof=False, progress=None, cache_dir=None):
@@ -51,14 +49,14 @@ def render_epub(snapshot, out_path, *, proof=False, progress=None, cache_dir=Non
         document["meta"].pop("author", None)
         folder = Path(workdir)
         (folder / "book.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
-        shutil.copyfile(STYLESHEET, folder / "epub.css")
         cover = cover_png(snapshot.meta, proof=proof)
-        if cover:
-            (folder / "cover.png").write_bytes(cover)
-        else:
+        if not cover:
             report.skipped.append("cover: the Noto CJK fonts are not installed; no cover image")
         progress(0.65, "epub")
-        run_pandoc(_write_args(cover is not None), cwd=workdir)
+        run_pandoc(_write_args(), cwd=workdir)
+        meta = book_meta(snapshot, proof)
+        epub_package.finish(folder / "book.epub", STYLESHEET.read_bytes(), cover,
+                            lang=meta["lang"], title=meta["title"])
         Path(out_path).parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(f"{out_path}.{os.getpid()}.part")
         shutil.move(str(folder / "book.epub"), tmp)

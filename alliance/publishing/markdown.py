@@ -3,13 +3,16 @@
 Pandoc reads the Markdown with raw HTML, raw attributes and raw TeX turned
 off, so markup in a chapter is shown as text; nh3 then keeps only an explicit
 allow-list of tags and attributes, in case pandoc ever lets something through.
-Images may only come from the book itself.
+Images may only come from the book itself. Text nested deeper than
+nesting.MAX_DEPTH (which saves refuse) is shown as plain text, so an old revision
+or a pushed file of that kind cannot tie pandoc up.
 """
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
 import nh3
 
+from ..nesting import plain_markdown, too_deep
 from ..store import StoreError, check_path
 from .pandoc_lua import markdown_to_html
 IMAGE_FOLDER = "images/"
@@ -77,6 +80,8 @@ def render_html(markdown_text, image_url=None):
             return image_url(path) if image_url else quote(path)
         return value
 
+    if too_deep(markdown_text):
+        markdown_text = plain_markdown(markdown_text)
     return nh3.clean(_pandoc(markdown_text), tags=TAGS, attributes=ATTRIBUTES,
                      attribute_filter=attribute_filter, url_schemes=URL_SCHEMES,
                      link_rel="noopener noreferrer", strip_comments=True)

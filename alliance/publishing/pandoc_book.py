@@ -7,6 +7,10 @@ chapter's blob id. The chapters are then confined (ast_confine: book images
 become data: URIs, everything else is left out and reported), given a level-1
 heading if they lack one, and joined under the book's metadata. The writers
 therefore get a document that names no file and no URL to fetch.
+
+A chapter nested deeper than nesting.MAX_DEPTH (by the estimate of its text, or
+by the depth of pandoc's answer) is read as plain text instead and noted in the
+report, so it can neither stall pandoc nor break a recursive reader after it.
 """
 import hashlib
 import json
@@ -15,6 +19,7 @@ import re
 import uuid
 from pathlib import Path
 
+from ..nesting import MAX_JSON_DEPTH, json_depth, plain_markdown, too_deep
 from .ast_confine import confine_blocks, resolve_links
 from .pandoc_run import MARKDOWN, PandocError, run_pandoc
 
@@ -51,12 +56,32 @@ def read_markdown(text, number, workdir, cache_dir=None, cache_key=None):
         if path.exists():
             return json.loads(path.read_bytes())
     out = run_pandoc(_read_args(number), text.encode("utf-8"), cwd=workdir)
+    if json_depth(out) > MAX_JSON_DEPTH:
+        raise TooDeep("the chapter is nested too deeply")
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(out)
         os.replace(tmp, path)
     return json.loads(out)
+
+
+class TooDeep(PandocError):
+    """Pandoc's reading of a chapter is nested deeper than a render may walk."""
+
+
+def read_chapter(text, number, workdir, cache_dir, cache_key, label, skipped):
+    """Return read_markdown's document of a chapter; read as plain text (and noted in
+    ``skipped``) when it nests deeper than nesting.MAX_DEPTH."""
+    if not too_deep(text):
+        try:
+            return read_markdown(text, number, workdir, cache_dir, cache_key)
+        except TooDeep:
+            pass
+    skipped.append(f"{label}: lists, quotations or brackets are nested too deeply; "
+                   "the chapter is shown as plain text")
+    return read_markdown(plain_markdown(text), number, workdir, cache_dir,
+                         cache_key and f"{cache_key}:plain")
 
 
 def _header(text, ident, classes=()):
@@ -94,7 +119,7 @@ def book_document(snapshot, workdir, report, *, proof=False, cache_dir=None, pro
         if not isinstance(text, str) or not text.strip():
             continue
         try:
-            doc = read_markdown(text, number, workdir, cache_dir, blob)
+            doc = read_chapter(text, number, workdir, cache_dir, blob, key, report.skipped)
         except PandocError as error:
             raise PandocError(f"{key}: {error.message}") from None
         api = api or doc["pandoc-api-version"]
@@ -112,7 +137,8 @@ def book_document(snapshot, workdir, report, *, proof=False, cache_dir=None, pro
     blocks = [block for _key, chapter in chapters for block in chapter]
     report.stats["images_embedded"] = len(embedded)
     if api is None:
-        api = json.loads(run_pandoc(["--from", MARKDOWN, "--to", "json"], b"", cwd=workdir))[
+        api = json.loads(run_pandoc(["--from", MARKDOWN, "--to", "json", "--sandbox"], b"",
+                                    cwd=workdir))[
             "pandoc-api-version"]
     return {"pandoc-api-version": api, "meta": meta_json(book_meta(snapshot, proof)),
             "blocks": blocks}

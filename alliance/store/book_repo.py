@@ -18,7 +18,7 @@ from io import BytesIO
 from gitdb.base import IStream
 from gitdb.exc import BadObject
 
-from . import gitcmd, history, objects, refs, repos
+from . import gitcmd, history, objects, reach, refs, repos
 from .errors import BookNotFound, ConcurrentUpdate, Conflict, FileNotFound, InvalidRevision
 from .merge import TEXT_SUFFIXES, merge_text
 from .validate import check_path, check_revision
@@ -93,7 +93,11 @@ class BookRepo:
         return repos.opened(self.path)
 
     def resolve(self, rev=None):
-        """Return ``rev`` validated as a commit of this book, or the head when ``rev`` is None."""
+        """Return ``rev`` validated as a commit of this book, or the head when ``rev`` is None.
+
+        Only commits the book's refs reach are revisions of it (store/reach.py): main,
+        refs/approved/* and refs/tags/edition/*, and their ancestors.
+        """
         if rev is None:
             head = self.head()
             if head is None:
@@ -102,7 +106,10 @@ class BookRepo:
         if isinstance(rev, str) and rev == self.head():
             return rev  # main names only commits: no need to open the repository
         with self._open() as repo:
-            return self._resolve(repo, rev)
+            rev = self._resolve(repo, rev)
+        if not reach.reachable(self.path, rev):
+            raise InvalidRevision(f"revision {rev} is not a commit of this book")
+        return rev
 
     @staticmethod
     def _resolve(repo, rev):

@@ -22,6 +22,7 @@ from ..models import JobState
 from ..permissions import can_create_edition, can_export
 from ..publishing import export, pdf, profiles, snapshot
 from ..store import InvalidRevision
+from .limits import PDF_PREVIEWS, per_person
 
 bp = Blueprint("exports", __name__)
 
@@ -136,6 +137,7 @@ def create_edition(slug):
 
 @bp.get("/books/<slug>/chapters/<key>/preview.pdf")
 @login_required
+@per_person(PDF_PREVIEWS)
 def chapter_preview(slug, key):
     """The chapter's latest text as printed pages (the book's trim, on screen): a 校样 proof."""
     book = svc.readable_book(current_user, slug)

@@ -59,3 +59,37 @@ def test_bad_book_slugs_are_refused(tmp_path, slug):
     with pytest.raises(InvalidSlug):
         ManuscriptStore(tmp_path).create(slug, {"book.yaml": b""}, AUTHOR, "m")
     assert not any(tmp_path.iterdir())
+
+
+# Issue 16 (hardening): ?rev= accepts only commits the book's refs reach.
+def _dangling(book, text=b"never in the history\n"):
+    """A commit in the repository that no ref reaches, like a save that lost its race."""
+    from alliance.store import gitcmd
+    blob = gitcmd.output(book.path, ["hash-object", "-w", "--stdin"], input=text)
+    tree = gitcmd.output(book.path, ["mktree"],
+                         input=f"100644 blob {blob}\tch01.md\n".encode())
+    tree = gitcmd.output(book.path, ["mktree"], input=f"040000 tree {tree}\tchapters\n".encode())
+    return gitcmd.output(book.path, ["commit-tree", tree, "-p", book.head(), "-m", "lost"])
+
+
+def test_a_commit_no_ref_reaches_is_not_a_revision(book):
+    lost = _dangling(book)
+    for call in (lambda: book.resolve(lost), lambda: book.load("chapters/ch01.md", lost),
+                 lambda: book.diff(book.head(), lost), lambda: book.log("chapters/ch01.md", lost),
+                 lambda: book.restore("chapters/ch01.md", lost, AUTHOR)):
+        with pytest.raises(InvalidRevision):
+            call()
+
+
+def test_pins_tags_and_history_are_revisions(book):
+    first = book.head()
+    second = book.save({"chapters/ch01.md": b"two\n"}, first, AUTHOR, "two").revision
+    assert book.resolve(first) == first and book.resolve(second) == second
+    pinned, tagged = _dangling(book, b"pinned\n"), _dangling(book, b"tagged\n")
+    book.set_ref("refs/approved/ch01", second)  # set_ref itself resolves: only reachable
+    from alliance.store import gitcmd
+    gitcmd.run(book.path, ["update-ref", "refs/approved/ch02", pinned])
+    gitcmd.run(book.path, ["tag", "-a", "-m", "v", "edition/v1", tagged],
+               env={"GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@b.test"})
+    assert book.load("chapters/ch01.md", pinned) == b"pinned\n"
+    assert book.load("chapters/ch01.md", tagged) == b"tagged\n"

@@ -14,6 +14,7 @@ from ...extensions import db, manuscript_store
 from ...publishing.markdown import IMAGE_FOLDER, render_html
 from ...store import Conflict
 from ...web.books import IMAGE_CSP, IMAGE_TYPES
+from ..limits import WORD_IMPORTS, per_person
 from . import bp
 
 SESSION_KEY = "word_imports"
@@ -85,6 +86,7 @@ def _upload_page(book, chapter, error=None, status=200):
 
 @bp.post("/books/<slug>/chapters/<key>/import")
 @login_required
+@per_person(WORD_IMPORTS)
 def upload_word(slug, key):
     """Convert an uploaded .docx and keep the result for preview (nothing is saved yet)."""
     book, chapter = _chapter(slug, key)
