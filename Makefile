@@ -51,6 +51,9 @@ venv: $(BIN)/.installed translations
 # is offered to both) and stops them however pytest ends.
 # Both runs always happen; the target fails if either failed. A developer's own ALLIANCE_DATABASE_URL
 # and ALLIANCE_REDIS_URL never reach the tests.
+# Each run is two pytest runs (.ci/pytest-parallel): the tests on pytest-xdist workers (one a CPU,
+# PYTEST_WORKERS=N to choose; each with its own ALLIANCE_HOME, databases and ports), then the few
+# marked serial alone. Plain `pytest` still runs everything in one process.
 PYTEST_ARGS ?=
 TEST_ENV := env -u ALLIANCE_DATABASE_URL -u ALLIANCE_REDIS_URL
 test: system test-system venv
@@ -61,11 +64,11 @@ test: system test-system venv
 
 test-sqlite: system test-system venv
 	@echo "== test suite on SQLite"
-	.ci/with-services $(TEST_ENV) -u ALLIANCE_TEST_DATABASE_URL $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	.ci/with-services $(TEST_ENV) -u ALLIANCE_TEST_DATABASE_URL .ci/pytest-parallel $(BIN)/python $(PYTEST_ARGS)
 
 test-pg: system test-system venv
 	@echo "== test suite on PostgreSQL"
-	.ci/with-services $(TEST_ENV) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	.ci/with-services $(TEST_ENV) .ci/pytest-parallel $(BIN)/python $(PYTEST_ARGS)
 
 bench: system test-system venv
 	@set -e; for b in tests/bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done

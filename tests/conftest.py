@@ -21,7 +21,13 @@ from alliance.books import add_member, create_book, create_chapter
 from alliance.extensions import db, manuscript_store
 from alliance.people import create_org, create_token, create_user
 
+import fast_setup
+
 PASSWORD = "correct-horse-battery"
+
+# Cheap password hashes and URL rules shared between apps, in the test processes only
+# (see fast_setup.py: they took most of a test's set-up).
+fast_setup.apply()
 
 
 TEST_DATABASE_URL = os.environ.get("ALLIANCE_TEST_DATABASE_URL")
@@ -36,13 +42,32 @@ def pytest_collectstart(collector):
     sys.modules["conftest"] = _THIS
 
 
+def pytest_addoption(parser):
+    parser.addoption("--serial", choices=("all", "skip", "only"), default="all",
+                     help="tests marked serial: run them with the others (all, the default), "
+                          "leave them out (skip: the parallel run of `make test`), or run "
+                          "only them (only: the run after it, alone on the machine)")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only(reason): the test cannot run on PostgreSQL; "
                                        "skipped when ALLIANCE_TEST_DATABASE_URL is set")
+    config.addinivalue_line("markers", "serial(reason): the test must not share the machine with "
+                                       "other tests (a fault storm, timing under load); "
+                                       "`make test` runs these alone, after the parallel run")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip the tests marked sqlite_only when the suite runs on PostgreSQL."""
+    """Keep or leave out the serial tests (--serial); skip the sqlite_only ones on PostgreSQL."""
+    serial = config.getoption("serial")
+    if serial != "all":
+        wanted = serial == "only"
+        keep, drop = [], []
+        for item in items:
+            (keep if (item.get_closest_marker("serial") is not None) == wanted else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
     if not TEST_DATABASE_URL:
         return
     for item in items:
@@ -184,7 +209,7 @@ def app(tmp_path, postgres):
     if postgres is not None:
         config["DATABASE_URL"] = postgres.app_database()
     app = create_app(config)
-    if postgres is None:
+    if postgres is None and not fast_setup.sqlite_schema_copy(app, db):
         with app.app_context():
             db.create_all()
     yield app

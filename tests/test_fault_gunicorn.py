@@ -17,6 +17,7 @@ import subprocess
 import threading
 import time
 
+import pytest
 import requests
 
 from helpers import free_port
@@ -24,6 +25,9 @@ from served_home import BIN, Gunicorn, alive, git_lines, kill, lost_saves, seed
 
 KILLS, MASTER_EVERY = 20, 5  # every fifth kill takes the master
 CLIENTS = 6
+# Alone on the machine (`make test` runs it after the parallel run): the storm keeps both cores
+# busy, and each kill waits a bounded time for saves to land again.
+pytestmark = pytest.mark.serial("a SIGKILL storm under a gunicorn save load")
 
 
 class Client(threading.Thread):

@@ -24,9 +24,11 @@ def test_gunicorn_with_the_project_config_answers_health(tmp_path):
         answer = None
         for _ in range(100):
             try:
-                answer = requests.get(f"http://127.0.0.1:{port}/health", timeout=5)
+                # The master listens before its workers have loaded the app, which takes
+                # seconds on a busy machine (the suite runs on every core at once).
+                answer = requests.get(f"http://127.0.0.1:{port}/health", timeout=30)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         assert answer is not None, "gunicorn did not start"
         assert answer.status_code == 200

@@ -15,6 +15,9 @@ from alliance.people import create_org, create_token, create_user
 from helpers import free_port
 
 WRITERS, SAVES, GAP = 8, 25, 4
+# Alone on the machine: how the eight writers interleave (and so how often a save has to retry
+# or merge) depends on the load, so they get the machine to themselves.
+pytestmark = pytest.mark.serial("eight processes racing for one chapter")
 
 
 
