@@ -61,7 +61,7 @@ def create_app(test_config=None):
     login_manager.login_view = "auth.login"
     limiter.init_app(app)
 
-    from . import security
+    from .web import security
     security.init_app(app)
 
     from . import cli, web, api

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from alliance import create_app
-from alliance.books import add_member, create_book, create_chapter
+from alliance.manuscripts.books import add_member, create_book, create_chapter
 from alliance.extensions import db, manuscript_store
-from alliance.people import create_org, create_token, create_user
+from alliance.people.accounts import create_org, create_token, create_user
 
 import fast_setup
 

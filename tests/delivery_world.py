@@ -3,12 +3,15 @@ through 三审, small purpose-built books, signed agreements and editions."""
 import io
 from datetime import date
 
-from alliance import agreements, bookmeta, demo, editions, workflow
+from alliance.production import agreements, editions
+from alliance.publishing import bookmeta
+from alliance.review import workflow
+from alliance import demo
 from alliance import create_app
-from alliance.books import add_member, create_book, create_chapter, find_book, person
+from alliance.manuscripts.books import add_member, create_book, create_chapter, find_book, person
 from alliance.extensions import db, manuscript_store
 from alliance.models import Organization
-from alliance.people import find_user
+from alliance.people.accounts import find_user
 from sqlalchemy import select
 
 GOOD_ISBN = "978-7-5008-7654-0"

@@ -4,11 +4,11 @@ import time
 
 from sqlalchemy import select
 
-from alliance import workflow
-from alliance.books import add_member, find_book
+from alliance.review import workflow
+from alliance.manuscripts.books import add_member, find_book
 from alliance.extensions import db, manuscript_store
 from alliance.models import ExportJob, JobState, User
-from alliance.people import create_token, create_user
+from alliance.people.accounts import create_token, create_user
 
 # tests/conftest.py's PASSWORD; imported by value because tests/publishing has a conftest too.
 PASSWORD = "correct-horse-battery"

@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from matrix import EVERYONE, Case, expect
 
-from alliance import agreements as svc
-from alliance.books import create_book, find_book
+from alliance.production import agreements as svc
+from alliance.manuscripts.books import create_book, find_book
 from alliance.extensions import db, manuscript_store
 from alliance.models import Organization, User
-from alliance.people import create_org
+from alliance.people.accounts import create_org
 
 AH = "/agreements/{agr_ah}"
 READ_AH = expect(302, other_author=404, outsider=404)

@@ -3,8 +3,9 @@ import io
 
 from matrix import ROLES, SVG, WEB_READ, Case, expect
 
-from alliance import bookmeta, chapters
-from alliance.books import find_book
+from alliance.publishing import bookmeta
+from alliance.manuscripts import chapters
+from alliance.manuscripts.books import find_book
 from alliance.extensions import db, manuscript_store
 from alliance.models import User
 from alliance.store import Person

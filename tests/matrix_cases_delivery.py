@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from matrix import Case, expect
 
-from alliance import agreements
-from alliance.books import find_book
+from alliance.production import agreements
+from alliance.manuscripts.books import find_book
 from alliance.extensions import db
 from alliance.models import Delivery, DeliveryStatus, Organization, User
 

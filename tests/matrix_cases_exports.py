@@ -7,10 +7,10 @@ so on the page and writes nothing). prepare() leaves one finished html job.
 """
 from matrix import API_READ, WEB_READ, Case, expect
 
-from alliance import jobs
-from alliance.books import find_book
+from alliance.production import jobs
+from alliance.manuscripts.books import find_book
 from alliance.extensions import db, manuscript_store
-from alliance.people import find_user
+from alliance.people.accounts import find_user
 
 BOOK = "/books/labor-rights"
 JOB = BOOK + "/exports/{job_id}"

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from matrix import EVERYONE, EVERYONE_POST, MEMBERS_POST, WEB_READ, API_READ, Case, expect
 
-from alliance import comments, workflow
-from alliance.books import create_chapter, find_book
+from alliance.review import comments, workflow
+from alliance.manuscripts.books import create_chapter, find_book
 from alliance.extensions import db, manuscript_store
 from alliance.models import Notification, User
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import requests
 
 from alliance import create_app
-from alliance.books import add_member, create_book, create_chapter
+from alliance.manuscripts.books import add_member, create_book, create_chapter
 from alliance.config import PROJECT_ROOT
 from alliance.extensions import db, manuscript_store
-from alliance.people import create_org, create_token, create_user
+from alliance.people.accounts import create_org, create_token, create_user
 
 BIN = os.path.dirname(sys.executable)
 PASSWORD = "served-home-password"

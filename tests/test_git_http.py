@@ -18,10 +18,10 @@ import yaml
 from sqlalchemy import select, update
 
 from alliance import create_app
-from alliance.books import add_member, create_book, create_chapter
+from alliance.manuscripts.books import add_member, create_book, create_chapter
 from alliance.extensions import db, manuscript_store
 from alliance.models import Chapter, ChapterState
-from alliance.people import create_org, create_token, create_user, find_user, revoke_token
+from alliance.people.accounts import create_org, create_token, create_user, find_user, revoke_token
 
 from conftest import PASSWORD
 from helpers import free_port
@@ -363,8 +363,8 @@ def test_a_chapter_approved_through_three_stages_refuses_pushes_until_reopened(s
     """三审 through the API pins and locks ch06; a push is refused; after reopen it lands."""
     app = site.app()
     with app.app_context():
-        from alliance.books import find_book
-        from alliance.workflow import configure_stages
+        from alliance.manuscripts.books import find_book
+        from alliance.review.workflow import configure_stages
         book = find_book("labor-rights")
         editor = find_user(site.emails["editor"])
         # A small press: one editor passes all three stages.
@@ -398,8 +398,8 @@ def test_pushes_during_review_are_refused_and_the_pin_is_the_revision_every_stag
     into ch05; 终审 passes the submitted revision, and that is what refs/approved/ch05 holds."""
     app = site.app()
     with app.app_context():
-        from alliance.books import find_book
-        from alliance.workflow import configure_stages
+        from alliance.manuscripts.books import find_book
+        from alliance.review.workflow import configure_stages
         editor = find_user(site.emails["editor"])
         configure_stages(find_book("labor-rights"), [("初审", editor), ("复审", editor),
                                                       ("终审", editor)], True, editor)

@@ -10,13 +10,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from alliance import mailer
-from alliance.books import create_book, find_book
+from alliance.review import mailer
+from alliance.manuscripts.books import create_book, find_book
 from alliance.errors import Invalid
 from alliance.extensions import db, manuscript_store
 from alliance.models import Book, Chapter, ChapterState, Notification, Organization, User
 from alliance.names import check_name, header_text
-from alliance.people import create_org, create_token, create_user, find_org, find_user
+from alliance.people.accounts import create_org, create_token, create_user, find_org, find_user
 from conftest import PASSWORD
 
 CH = "/books/labor-rights/chapters/ch01"

@@ -1,9 +1,9 @@
 """Objects are looked up within the book the URL names; sizes are bounded."""
 import pytest
 
-from alliance.books import add_member, create_book, create_chapter, find_book
+from alliance.manuscripts.books import add_member, create_book, create_chapter, find_book
 from alliance.extensions import db, manuscript_store
-from alliance.people import find_user
+from alliance.people.accounts import find_user
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import pathlib
 import pytest
 from sqlalchemy import select, text
 
-from alliance.books import add_member, find_book
+from alliance.manuscripts.books import add_member, find_book
 from alliance.extensions import db, manuscript_store
 from alliance.models import ApiToken, User
-from alliance.people import create_org, create_token, create_user
+from alliance.people.accounts import create_org, create_token, create_user
 from alliance.store import Person
 
 from conftest import PASSWORD

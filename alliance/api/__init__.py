@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 
 from ..errors import DomainError
 from ..extensions import csrf, db, limiter
-from ..people import user_for_token
+from ..people.accounts import user_for_token
 from ..store import ConcurrentUpdate, Conflict, StoreError
 from ..store.errors import BookNotFound, FileNotFound, InvalidPath, InvalidRevision
 

@@ -1,12 +1,12 @@
 """API routes for books, members and chapters."""
 from flask import g, jsonify, request
 
-from .. import books as svc
-from ..authoring import pushers_of
+from ..manuscripts import books as svc
+from ..manuscripts.authoring import pushers_of
 from ..errors import Forbidden, Invalid
 from ..extensions import manuscript_store
-from ..people import find_org, find_user
-from ..permissions import can_create_book, can_manage_book
+from ..people.accounts import find_org, find_user
+from ..people.permissions import can_create_book, can_manage_book
 from . import bp
 
 

@@ -4,8 +4,8 @@ A job's artifacts are downloaded from /jobs/{job}/artifacts/{file} with the same
 """
 from flask import current_app, g, jsonify, send_file, url_for
 
-from .. import books as svc
-from .. import jobs
+from ..manuscripts import books as svc
+from ..production import jobs
 from ..extensions import db, manuscript_store
 from . import bp
 from .books import body, field

@@ -1,8 +1,8 @@
 """API routes of the review workflow: transitions, comments, a chapter's timeline."""
 from flask import g, jsonify
 
-from .. import books as svc
-from .. import comments, progress, workflow
+from ..manuscripts import books as svc
+from ..review import comments, progress, workflow
 from ..extensions import manuscript_store
 from ..store import check_revision
 from . import bp

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from .. import bookmeta
-from ..books import add_member, create_book, create_chapter, person, record_change
+from ..publishing import bookmeta
+from ..manuscripts.books import add_member, create_book, create_chapter, person, record_change
 from ..extensions import db
 from ..models import Book, Organization, OrgKind
-from ..people import create_org, create_user, find_user
-from ..workflow import configure_stages
+from ..people.accounts import create_org, create_user, find_user
+from ..review.workflow import configure_stages
 from .agreements import seed_agreements
 
 CONTENT = Path(__file__).parent / "content"

@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .. import agreements as svc
+from ..production import agreements as svc
 from ..extensions import db
 from ..models import Agreement, Book, Organization
-from ..people import find_user
+from ..people.accounts import find_user
 
 # The demo textbook's ISBN (中国工人出版社's prefix 978-7-5008; the check digit is right).
 DEMO_ISBN = "978-7-5008-8826-0"

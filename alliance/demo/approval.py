@@ -5,11 +5,12 @@ Not part of the default demo, whose chapters stay drafts to write in and review:
 """
 from sqlalchemy import select
 
-from .. import bookmeta, workflow
-from ..books import person
+from ..publishing import bookmeta
+from ..review import workflow
+from ..manuscripts.books import person
 from ..extensions import db
 from ..models import Book, ChapterState
-from ..people import find_user
+from ..people.accounts import find_user
 from . import BOOK_SLUG, STAGES
 from .agreements import DEMO_ISBN
 

@@ -3,7 +3,7 @@
 SQLite: an FTS5 table with the trigram tokenizer. PostgreSQL: a plain table with
 pg_trgm GIN indexes on title and body, which serve ``LIKE '%phrase%'`` of any
 length (phrases under three characters scan the index instead of using trigrams).
-Either way the table is rebuilt from Git by ``alliance.search.reindex``, and is
+Either way the table is rebuilt from Git by ``alliance.manuscripts.search.reindex``, and is
 created by the migration, and by ``create_all`` through the hooks below.
 """
 from sqlalchemy import DDL, event

@@ -24,7 +24,7 @@ import nh3
 import pypandoc
 
 from ..errors import Invalid
-from ..nesting import MAX_HTML_DEPTH, html_depth, plain_markdown, too_deep
+from .nesting import MAX_HTML_DEPTH, html_depth, plain_markdown, too_deep
 from .markdown import ATTRIBUTES, TAGS, book_image_path
 from .pandoc_run import MARKDOWN
 

@@ -179,7 +179,7 @@ def _store_and_app(app_or_store):
 def _proof_from_database(app, slug, repo, commit):
     from flask import current_app, has_app_context
 
-    from ..books import find_book
+    from ..manuscripts.books import find_book
 
     if has_app_context() and current_app._get_current_object() is app:
         return is_proof(find_book(slug), repo, commit)

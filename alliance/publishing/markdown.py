@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote
 
 import nh3
 
-from ..nesting import plain_markdown, too_deep
+from .nesting import plain_markdown, too_deep
 from ..store import StoreError, check_path
 from .pandoc_lua import markdown_to_html
 IMAGE_FOLDER = "images/"

@@ -19,7 +19,7 @@ import re
 import uuid
 from pathlib import Path
 
-from ..nesting import MAX_JSON_DEPTH, json_depth, plain_markdown, too_deep
+from .nesting import MAX_JSON_DEPTH, json_depth, plain_markdown, too_deep
 from .ast_confine import confine_blocks, resolve_links
 from .pandoc_run import MARKDOWN, PandocError, run_pandoc
 

@@ -7,9 +7,9 @@ plain data they can pass to other processes.
 """
 from dataclasses import dataclass, field
 
-from .. import bookmeta
+from . import bookmeta
 from ..errors import Invalid
-from ..svg import sanitize_svg
+from .svg import sanitize_svg
 from ..store import FileNotFound
 
 IMAGE_FOLDER = "images/"

@@ -25,8 +25,8 @@ __all__ = [
 ]
 
 PLATFORM = Person("Alliance", "platform@alliance.local")
-# Pushes over HTTP are checked and recorded by the app's hooks (alliance.githooks).
-HOOK_COMMAND = (sys.executable, "-m", "alliance.githooks")
+# Pushes over HTTP are checked and recorded by the app's hooks (alliance.ops.githooks).
+HOOK_COMMAND = (sys.executable, "-m", "alliance.ops.githooks")
 HOOKS = ("pre-receive", "post-receive")
 
 

@@ -242,7 +242,7 @@ class BookRepo:
         """Remove ``name`` (refs/approved/<chapter key>); removing a missing ref is harmless."""
         gitcmd.run(self.path, ["update-ref", "-d", "--", _pin_ref(name)])
 
-    # Editions are the only tags: refs/tags/edition/<label> (label checked by alliance.editions).
+    # Editions are the only tags: refs/tags/edition/<label> (label checked by alliance.production.editions).
     _TAG_NAME = re.compile(r"edition/[0-9A-Za-z\u4e00-\u9fff][0-9A-Za-z\u4e00-\u9fff._-]{0,63}")
 
     def tag(self, name, rev, message, tagger):

@@ -8,11 +8,11 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from .. import people
+from ..people import accounts
 from ..errors import AlreadyExists, Forbidden, Invalid
 from ..extensions import db, login_manager
 from ..models import Organization
-from ..permissions import can_administer
+from ..people.permissions import can_administer
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -58,7 +58,7 @@ def index():
     audit_url = next((rule.rule for rule in current_app.url_map.iter_rules()
                       if rule.rule.rstrip("/") == "/admin/audit"), None)
     return render_template("admin/index.html", audit_url=audit_url,
-                           orgs=len(people.list_orgs()), users=len(people.list_users()))
+                           orgs=len(accounts.list_orgs()), users=len(accounts.list_users()))
 
 
 @bp.route("/orgs", methods=["GET", "POST"])
@@ -67,7 +67,7 @@ def orgs():
     form, status = OrgForm(), 200
     if form.validate_on_submit():
         try:
-            org = people.create_org(form.name.data, form.kind.data, actor=current_user)
+            org = accounts.create_org(form.name.data, form.kind.data, actor=current_user)
         except AlreadyExists:
             form.name.errors.append(_("An organisation with this name already exists."))
         except Invalid as exc:
@@ -77,18 +77,18 @@ def orgs():
             db.session.commit()
             flash(_("Organisation %(name)s was added.", name=org.name))
             return redirect(url_for("admin.orgs"))
-    return render_template("admin/orgs.html", form=form, orgs=people.list_orgs()), status
+    return render_template("admin/orgs.html", form=form, orgs=accounts.list_orgs()), status
 
 
 @bp.route("/users", methods=["GET", "POST"])
 def users():
     """The users with organisation, admin flag and state; a form to add one."""
     form, status = UserForm(), 200
-    form.org.choices = [SelectChoice(o.id, o.name) for o in people.list_orgs()]
+    form.org.choices = [SelectChoice(o.id, o.name) for o in accounts.list_orgs()]
     if form.validate_on_submit():
-        password = people.temporary_password()
+        password = accounts.temporary_password()
         try:
-            user = people.create_user(form.email.data, form.name.data,
+            user = accounts.create_user(form.email.data, form.name.data,
                                       db.session.get(Organization, form.org.data),
                                       password, admin=form.admin.data, actor=current_user)
         except AlreadyExists:
@@ -110,7 +110,7 @@ def users():
 def deactivate(user_id):
     """Deactivate a user; their session and tokens stop working on their next request."""
     user = _act_on(user_id)
-    people.deactivate_user(user, current_user)
+    accounts.deactivate_user(user, current_user)
     db.session.commit()
     flash(_("%(name)s was deactivated.", name=user.name))
     return redirect(url_for("admin.users"))
@@ -120,7 +120,7 @@ def deactivate(user_id):
 def reactivate(user_id):
     """Let a deactivated user log in again."""
     user = _act_on(user_id)
-    people.reactivate_user(user, current_user)
+    accounts.reactivate_user(user, current_user)
     db.session.commit()
     flash(_("%(name)s was reactivated.", name=user.name))
     return redirect(url_for("admin.users"))
@@ -130,7 +130,7 @@ def reactivate(user_id):
 def reset_password(user_id):
     """Give a user a new temporary password, shown once, in this answer only."""
     user = _act_on(user_id)
-    password = people.reset_password(user, current_user)
+    password = accounts.reset_password(user, current_user)
     db.session.commit()
     flash(_("A new temporary password was set for %(name)s.", name=user.name))
     return _users_page(UserForm(formdata=None), user, password)
@@ -138,16 +138,16 @@ def reset_password(user_id):
 
 def _act_on(user_id):
     # The buttons' CSRF tokens are checked by CSRFProtect before any view runs.
-    return people.get_user(user_id)
+    return accounts.get_user(user_id)
 
 
 def _users_page(form, shown_user=None, password=None):
     """The users page; with ``password``, showing it once for ``shown_user``, never cached."""
-    form.org.choices = form.org.choices or [SelectChoice(o.id, o.name) for o in people.list_orgs()]
+    form.org.choices = form.org.choices or [SelectChoice(o.id, o.name) for o in accounts.list_orgs()]
     shown = password and {"email": shown_user.email, "name": shown_user.name,
                           "password": password}
     response = make_response(render_template("admin/users.html", form=form,
-                                             users=people.list_users(), shown=shown))
+                                             users=accounts.list_users(), shown=shown))
     if shown:
         response.headers["Cache-Control"] = "no-store"
     return response

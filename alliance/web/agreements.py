@@ -14,11 +14,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import agreements as svc
+from ..production import agreements as svc
 from ..errors import AlreadyExists, DomainError, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import AgreementStatus, Book, DeliverableFormat, Organization, OrgKind
-from ..permissions import can_manage_agreements, can_read_book
+from ..people.permissions import can_manage_agreements, can_read_book
 from ..publishing import profiles
 
 bp = Blueprint("agreements", __name__)

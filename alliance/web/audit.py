@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
-from .. import audit
+from ..people import audit
 from ..errors import Forbidden
 from ..extensions import db
 from ..models import AuditEvent, User

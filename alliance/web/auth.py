@@ -11,9 +11,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from .. import LOCALES, audit, throttle
+from ..people import audit, throttle
+from .. import LOCALES
 from ..extensions import db
-from ..people import end_sessions, find_user
+from ..people.accounts import end_sessions, find_user
 
 bp = Blueprint("auth", __name__)
 

@@ -3,7 +3,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from .. import books as svc
+from ..manuscripts import books as svc
 from ..extensions import manuscript_store
 from ..publishing.markdown import IMAGE_FOLDER, render_html
 

@@ -8,14 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import books as svc
-from .. import delivery as delivery_svc
-from .. import editions, prepub, prepub_run
+from ..manuscripts import books as svc
+from ..production import delivery as delivery_svc
+from ..production import editions
+from ..production.checks import gate, runner
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..models import Agreement, AgreementBook, AgreementStatus, Delivery
-from ..permissions import can_check_book, can_deliver, can_see_delivery
-from ..prepub_model import CheckFailed
+from ..people.permissions import can_check_book, can_deliver, can_see_delivery
+from ..production.checks.findings import CheckFailed
 
 bp = Blueprint("delivery", __name__)
 
@@ -55,7 +56,7 @@ def checks(slug):
     """The checks page: choose an edition (or the head) and run the checks."""
     book = _checked_book(slug)
     return render_template("delivery/checks.html", book=book, editions=editions.for_book(book),
-                           checks=prepub.CHECKS, report=None,
+                           checks=gate.CHECKS, report=None,
                            selected=request.args.get("edition", ""))
 
 
@@ -65,9 +66,9 @@ def run_checks(slug):
     """Run every check on the chosen edition (or the head) and show each with its findings."""
     book = _checked_book(slug)
     label = request.form.get("edition", "").strip() or None
-    report = prepub_run.check_book(book, label)
+    report = runner.check_book(book, label)
     return render_template("delivery/checks.html", book=book, editions=editions.for_book(book),
-                           checks=prepub.CHECKS, report=report, selected=label or "")
+                           checks=gate.CHECKS, report=report, selected=label or "")
 
 
 @bp.get("/books/<slug>/deliveries")

@@ -5,13 +5,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from .. import books as svc
-from ..authoring import (authors_by_email, has_conflict_markers, merge_proposal, pushers_of,
-                         normalize_newlines, restore_chapter, side_by_side)
+from ..manuscripts import books as svc
+from ..manuscripts.authoring import (authors_by_email,
+                                     has_conflict_markers,
+                                     merge_proposal,
+                                     pushers_of,
+                                     normalize_newlines,
+                                     restore_chapter,
+                                     side_by_side)
 from ..errors import ChapterInReview, ChapterLocked, Forbidden, Invalid
 from ..extensions import db, manuscript_store
 from ..models import ChapterState
-from ..permissions import can_edit_chapter
+from ..people.permissions import can_edit_chapter
 from ..publishing.markdown import IMAGE_FOLDER, render_html
 from ..store import ConcurrentUpdate, Conflict
 from .limits import HTML_PREVIEWS, per_person

@@ -14,12 +14,12 @@ from flask import (Blueprint, current_app, flash, jsonify, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import books as svc
-from .. import editions, jobs
+from ..manuscripts import books as svc
+from ..production import editions, jobs
 from ..errors import AlreadyExists, Invalid, NotFound
 from ..extensions import db, manuscript_store
 from ..models import JobState
-from ..permissions import can_create_edition, can_export
+from ..people.permissions import can_create_edition, can_export
 from ..publishing import export, pdf, profiles, snapshot
 from ..store import InvalidRevision
 from .limits import PDF_PREVIEWS, per_person

@@ -2,7 +2,7 @@
 
 The app authenticates (HTTP Basic: e-mail and API token) and authorizes, then
 git's own ``git http-backend`` speaks the protocol as a CGI program. What a
-push may change is decided by the pre-receive hook (alliance.githooks), which
+push may change is decided by the pre-receive hook (alliance.ops.githooks), which
 asks permissions.py like the pages do; the app tells it who is pushing.
 """
 import base64
@@ -16,11 +16,11 @@ import tempfile
 from flask import Blueprint, Response, abort, current_app, request
 from flask_babel import gettext as _
 
-from .. import books as svc
+from ..manuscripts import books as svc
 from ..errors import NotFound
 from ..extensions import csrf, db, limiter, manuscript_store
-from ..people import user_for_token
-from ..permissions import can_push_book
+from ..people.accounts import user_for_token
+from ..people.permissions import can_push_book
 from ..store import install_hooks
 
 bp = Blueprint("git", __name__, url_prefix="/git")

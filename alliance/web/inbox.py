@@ -3,7 +3,7 @@ shown in every page's header."""
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import notifications
+from ..review import notifications
 from ..errors import NotFound
 from ..extensions import db
 

@@ -8,12 +8,12 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
-from .. import books as svc
+from ..manuscripts import books as svc
 from ..errors import Forbidden, Invalid
 from ..extensions import db
 from ..models import BookRole
-from ..people import find_user
-from ..permissions import can_assign_chapter, can_manage_members
+from ..people.accounts import find_user
+from ..people.permissions import can_assign_chapter, can_manage_members
 
 bp = Blueprint("members", __name__)
 

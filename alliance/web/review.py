@@ -5,13 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from .. import books as svc
-from .. import comments, notifications, workflow
+from ..manuscripts import books as svc
+from ..review import comments, notifications, workflow
 from ..errors import Invalid
 from ..extensions import db, manuscript_store
 from ..models import ReviewerSeen
-from ..permissions import (can_comment_chapter, can_pass_stage, can_reopen_chapter,
-                           can_submit_chapter)
+from ..people.permissions import (can_comment_chapter,
+                                  can_pass_stage,
+                                  can_reopen_chapter,
+                                  can_submit_chapter)
 from ..publishing.markdown import IMAGE_FOLDER, render_html
 from . import error_page, state_label
 

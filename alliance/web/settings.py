@@ -8,7 +8,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from .. import people
+from ..people import accounts
 from ..errors import Invalid
 from ..extensions import db
 
@@ -25,8 +25,8 @@ class PasswordForm(FlaskForm):
                             validators=[DataRequired(_l("Enter your current password."))])
     new = PasswordField(_l("New password"), validators=[
         DataRequired(_l("Enter a new password.")),
-        Length(min=people.MIN_PASSWORD, message=_l("A password needs at least %(num)d characters.",
-                                                   num=people.MIN_PASSWORD))])
+        Length(min=accounts.MIN_PASSWORD, message=_l("A password needs at least %(num)d characters.",
+                                                   num=accounts.MIN_PASSWORD))])
     confirm = PasswordField(_l("New password again"), validators=[
         EqualTo("new", _l("The two new passwords differ."))])
 
@@ -43,7 +43,7 @@ class TokenForm(FlaskForm):
 
     name = StringField(_l("Token name"), validators=[
         DataRequired(_l("Give the token a name, such as the computer it is for.")),
-        Length(max=people.TOKEN_NAME_MAX)])
+        Length(max=accounts.TOKEN_NAME_MAX)])
 
 
 @bp.get("/settings")
@@ -60,13 +60,13 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            people.change_password(current_user, form.current.data, form.new.data)
+            accounts.change_password(current_user, form.current.data, form.new.data)
         except Invalid as exc:
             if exc.details.get("field") == "current":
                 form.current.errors.append(_("The current password is wrong."))
             else:
                 form.new.errors.append(_("A password needs at least %(num)d characters.",
-                                         num=people.MIN_PASSWORD))
+                                         num=accounts.MIN_PASSWORD))
         else:
             db.session.commit()
             # The change ended every session; this one goes on under the new epoch.
@@ -83,7 +83,7 @@ def language():
     form = LanguageForm()
     if not form.validate_on_submit():
         return _page(language_form=form), 400
-    people.set_locale(current_user, form.lang.data)
+    accounts.set_locale(current_user, form.lang.data)
     session["lang"] = form.lang.data
     db.session.commit()
     flash(_("Your language was saved."))
@@ -98,7 +98,7 @@ def create_token():
     if not form.validate_on_submit():
         return _page(token_form=form), 400
     try:
-        token = people.create_token(current_user, form.name.data, actor=current_user)
+        token = accounts.create_token(current_user, form.name.data, actor=current_user)
     except Invalid as exc:
         form.name.errors.append(exc.message)
         return _page(token_form=form), 400
@@ -114,7 +114,7 @@ def create_token():
 @login_required
 def revoke_token(token_id):
     """Revoke one of the person's own tokens; it is refused from the next call on."""
-    row = people.revoke_token(current_user, token_id, actor=current_user)
+    row = accounts.revoke_token(current_user, token_id, actor=current_user)
     db.session.commit()
     flash(_("Token %(name)s was revoked.", name=row.name))
     return redirect(url_for("settings.index"))
@@ -124,7 +124,7 @@ def revoke_token(token_id):
 @login_required
 def sign_out_everywhere():
     """End every session of the person, on every device, this one included."""
-    people.end_sessions(current_user, record=True)
+    accounts.end_sessions(current_user, record=True)
     db.session.commit()
     logout_user()
     flash(_("You were signed out on every device. Log in again to go on."))
@@ -138,5 +138,5 @@ def _page(password_form=None, language_form=None, token_form=None, new_token=Non
                            password_form=password_form or PasswordForm(formdata=None),
                            language_form=language_form,
                            token_form=token_form or TokenForm(formdata=None),
-                           tokens=people.list_tokens(current_user),
+                           tokens=accounts.list_tokens(current_user),
                            new_token=new_token)

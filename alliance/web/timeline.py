@@ -9,13 +9,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import audit
-from .. import books as svc
-from .. import progress, workflow
+from ..people import audit
+from ..manuscripts import books as svc
+from ..review import progress, workflow
 from ..errors import Forbidden
 from ..extensions import db, manuscript_store
 from ..models import AuditEvent, BookRole, User
-from ..permissions import can_read_book_audit
+from ..people.permissions import can_read_book_audit
 from . import state_label
 from .audit import ACTION_LABELS, details_text, event_time
 

@@ -9,9 +9,9 @@ import pytest
 import requests
 
 from alliance import create_app
-from alliance.books import add_member, create_book, create_chapter
+from alliance.manuscripts.books import add_member, create_book, create_chapter
 from alliance.extensions import db, manuscript_store
-from alliance.people import create_org, create_token, create_user
+from alliance.people.accounts import create_org, create_token, create_user
 from helpers import free_port
 
 WRITERS, SAVES, GAP = 8, 25, 4

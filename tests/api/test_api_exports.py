@@ -95,7 +95,7 @@ def test_unknown_jobs_books_and_files_are_404(client, prod, app):
 
 def test_someone_who_cannot_read_the_book_cannot_see_its_jobs(client, prod, app):
     from alliance.extensions import db
-    from alliance.people import create_org, create_token, create_user
+    from alliance.people.accounts import create_org, create_token, create_user
     job_id = start(client, prod, formats=["html"]).json["job"]
     with app.app_context():
         outsider = create_user("x@sd.test", "赵老师", create_org("山东管理学院", "school"), "pw-123456789")

@@ -9,7 +9,7 @@ real Chinese sentences about trade-union work.
 import io
 import random
 
-from alliance import bookmeta
+from alliance.publishing import bookmeta
 from alliance.store import ManuscriptStore, Person
 
 AUTHOR = Person("生成器", "bookgen@alliance.test")

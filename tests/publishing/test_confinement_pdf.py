@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from alliance import bookmeta
+from alliance.publishing import bookmeta
 from alliance.publishing import profiles, snapshot, weasy
 from alliance.publishing.html_edition import render_html
 from alliance.publishing.pdf import render_pdf

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from alliance import nesting
+from alliance.publishing import nesting
 from alliance.publishing import ast_confine, chapter_html, epub, export, pandoc_book
 from alliance.publishing.ast_confine import confine_blocks, resolve_links
 from alliance.publishing.snapshot import ChapterText, Snapshot

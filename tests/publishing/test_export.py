@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from alliance.books import find_book
+from alliance.manuscripts.books import find_book
 from alliance.errors import Invalid
 from alliance.extensions import db, manuscript_store
 from alliance.publishing import export, manifest

@@ -142,7 +142,7 @@ def test_only_git_commands_that_may_write_refs_count_as_holders():
     assert refs._may_write_refs(["/usr/lib/git-core/git-receive-pack", "."])
     assert refs._may_write_refs(["git", "-c", "x=y", "update-ref", "refs/heads/main"])
     assert not refs._may_write_refs(["git", "cat-file", "--batch"])
-    assert not refs._may_write_refs(["python", "-m", "alliance.githooks"])
+    assert not refs._may_write_refs(["python", "-m", "alliance.ops.githooks"])
 
 
 def test_packed_refs_are_read_and_a_save_after_pack_refs_lands(book):

@@ -7,11 +7,11 @@ import pikepdf
 import pytest
 from sqlalchemy import select
 
-from alliance import agreements as svc
-from alliance.books import find_book
+from alliance.production import agreements as svc
+from alliance.manuscripts.books import find_book
 from alliance.extensions import db
 from alliance.models import Agreement, AgreementStatus, Organization
-from alliance.people import find_user
+from alliance.people.accounts import find_user
 
 PAST = (date.today() - timedelta(days=10)).isoformat()
 FUTURE = (date.today() + timedelta(days=60)).isoformat()
@@ -152,7 +152,7 @@ def test_scan_upload_accepts_a_pdf_and_refuses_a_fake(app, client, auth, world, 
 
 
 def test_publisher_staff_read_but_do_not_change(app, client, auth, world, two):
-    from alliance.people import create_user
+    from alliance.people.accounts import create_user
     from conftest import PASSWORD
     with app.app_context():
         pub = db.session.scalar(select(Organization).filter_by(name="中国工人出版社"))

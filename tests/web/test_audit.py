@@ -5,10 +5,10 @@ import io
 import pytest
 from sqlalchemy import select
 
-from alliance import audit
+from alliance.people import audit
 from alliance.extensions import db
 from alliance.models import AuditEvent, Organization, OrgKind
-from alliance.people import create_user
+from alliance.people.accounts import create_user
 from conftest import PASSWORD
 
 ADMIN = "admin@cwph.test"

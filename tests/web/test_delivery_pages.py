@@ -12,7 +12,7 @@ from sqlalchemy import select
 from alliance import demo
 from alliance.extensions import db
 from alliance.models import Agreement, Delivery
-from alliance.people import create_user
+from alliance.people.accounts import create_user
 
 import delivery_world as w
 

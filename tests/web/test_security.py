@@ -5,9 +5,10 @@ import time
 
 import pytest
 
-from alliance import create_app, throttle
+from alliance.people import throttle
+from alliance import create_app
 from alliance.extensions import db
-from alliance.security import CONTENT_SECURITY_POLICY
+from alliance.web.security import CONTENT_SECURITY_POLICY
 from conftest import PASSWORD
 from helpers import free_port
 

@@ -6,10 +6,10 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select
 
-from alliance import audit
+from alliance.people import audit
 from alliance.extensions import db
 from alliance.models import AuditEvent
-from alliance.people import create_user, find_org, find_user
+from alliance.people.accounts import create_user, find_org, find_user
 from conftest import PASSWORD
 
 NEW = "a-brand-new-password"
@@ -129,7 +129,7 @@ def test_sign_out_everywhere_needs_its_csrf_token(tmp_path, world):
 
 
 def find_org_or_create():
-    from alliance.people import create_org
+    from alliance.people.accounts import create_org
     return create_org("中国工人出版社", "publisher")
 
 

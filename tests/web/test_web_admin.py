@@ -4,10 +4,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from alliance import audit
+from alliance.people import audit
 from alliance.extensions import db
 from alliance.models import AuditEvent, Organization, User
-from alliance.people import create_user, find_org, find_user
+from alliance.people.accounts import create_user, find_org, find_user
 from conftest import PASSWORD
 
 ADMIN = "admin@cwph.test"

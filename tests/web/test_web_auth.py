@@ -7,7 +7,7 @@ from sqlalchemy import select
 from alliance import create_app
 from alliance.extensions import db
 from alliance.models import User
-from alliance.people import create_org, create_user
+from alliance.people.accounts import create_org, create_user
 from conftest import PASSWORD
 
 WRONG = "电子邮箱或密码错误。"

@@ -3,9 +3,9 @@ import re
 
 import pytest
 
-from alliance.books import create_book, create_chapter, find_book, person, save_chapter
+from alliance.manuscripts.books import create_book, create_chapter, find_book, person, save_chapter
 from alliance.extensions import db, manuscript_store
-from alliance.people import create_user, find_org, find_user
+from alliance.people.accounts import create_user, find_org, find_user
 from conftest import PASSWORD
 
 SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'

@@ -4,10 +4,10 @@ from html import unescape
 
 import pytest
 
-from alliance.books import find_book, find_chapter, save_chapter
+from alliance.manuscripts.books import find_book, find_chapter, save_chapter
 from alliance.extensions import db, manuscript_store
 from alliance.models import ChapterState
-from alliance.people import find_user
+from alliance.people.accounts import find_user
 
 URL = "/books/labor-rights/chapters/ch01"
 THREE = "# 第一章　概述\n\n第一段。\n\n第二段。\n\n第三段。\n"

@@ -2,11 +2,11 @@
 import pytest
 from sqlalchemy import select
 
-from alliance import audit
-from alliance.books import add_member, find_book
+from alliance.people import audit
+from alliance.manuscripts.books import add_member, find_book
 from alliance.extensions import db
 from alliance.models import AuditEvent, BookMember
-from alliance.people import create_org, create_token, create_user, find_user
+from alliance.people.accounts import create_org, create_token, create_user, find_user
 from conftest import PASSWORD
 
 URL = "/books/labor-rights/members"
@@ -133,7 +133,7 @@ def test_assignees_must_be_authors_of_this_book(app, client, auth, world):
 
 
 def test_chapters_and_members_of_another_book_are_not_found(app, client, auth, world):
-    from alliance.books import create_book, create_chapter
+    from alliance.manuscripts.books import create_book, create_chapter
     from alliance.extensions import manuscript_store
     with app.app_context():
         editor = find_user(world.emails["editor"])

@@ -4,10 +4,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from alliance import audit
+from alliance.people import audit
 from alliance.extensions import db
 from alliance.models import ApiToken, AuditEvent
-from alliance.people import find_user
+from alliance.people.accounts import find_user
 from conftest import PASSWORD
 
 NEW = "a-brand-new-password"

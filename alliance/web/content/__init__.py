@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...models import ChapterState
-from ...permissions import can_edit_chapter, can_manage_book
+from ...people.permissions import can_edit_chapter, can_manage_book
 
 bp = Blueprint("content", __name__)
 

@@ -3,12 +3,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ... import books
-from ... import chapters as svc
+from ...manuscripts import books
+from ...manuscripts import chapters as svc
 from ...errors import Forbidden, Invalid
 from ...extensions import db, manuscript_store
 from ...models import BookRole
-from ...permissions import can_manage_book
+from ...people.permissions import can_manage_book
 from . import bp
 
 

@@ -3,11 +3,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ... import books
-from ... import images as svc
+from ...manuscripts import books
+from ...manuscripts import images as svc
 from ...errors import Forbidden, Invalid
 from ...extensions import db, manuscript_store
-from ...permissions import can_upload_image
+from ...people.permissions import can_upload_image
 from . import bp
 
 

@@ -2,7 +2,7 @@
 from flask import render_template, request
 from flask_login import current_user, login_required
 
-from ... import search as svc
+from ...manuscripts import search as svc
 from ...extensions import db
 from . import bp
 

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from ... import books
-from ... import word_import as svc
+from ...manuscripts import books
+from ...manuscripts import word_import as svc
 from ...errors import Invalid, NotFound
 from ...extensions import db, manuscript_store
 from ...publishing.markdown import IMAGE_FOLDER, render_html
