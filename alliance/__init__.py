@@ -9,10 +9,8 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .config import PROJECT_ROOT, instance_secret, load_config
+from .config import LOCALES, PROJECT_ROOT, instance_secret, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-
-LOCALES = ("zh_CN", "en")
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 
 

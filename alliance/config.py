@@ -8,6 +8,9 @@ import os
 import secrets
 from pathlib import Path
 
+# The languages of the pages: Simplified Chinese first (the default), then English.
+LOCALES = ("zh_CN", "en")
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Settings read from the environment as ALLIANCE_<NAME>, with their types.

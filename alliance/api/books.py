@@ -7,7 +7,7 @@ from ..errors import Forbidden, Invalid
 from ..extensions import manuscript_store
 from ..people.accounts import find_org, find_user
 from ..people.permissions import can_create_book, can_manage_book
-from . import bp
+from .base import bp
 
 
 def body():

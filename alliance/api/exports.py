@@ -7,7 +7,7 @@ from flask import current_app, g, jsonify, send_file, url_for
 from ..manuscripts import books as svc
 from ..production import jobs
 from ..extensions import db, manuscript_store
-from . import bp
+from .base import bp
 from .books import body, field
 
 

@@ -5,7 +5,7 @@ from ..manuscripts import books as svc
 from ..review import comments, progress, workflow
 from ..extensions import manuscript_store
 from ..store import check_revision
-from . import bp
+from .base import bp
 from .books import body, chapter_json, field
 
 

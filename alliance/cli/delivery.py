@@ -10,14 +10,14 @@ from ..production import delivery as delivery_svc
 from ..people import accounts
 from ..production.checks import runner
 from ..manuscripts.books import find_book
-from . import _first_admin, main
+from .base import first_admin
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Agreement
 
 
 def _actor(by_email):
-    return accounts.find_user(by_email) if by_email else _first_admin()
+    return accounts.find_user(by_email) if by_email else first_admin()
 
 
 def find_agreement_by_number(number):
@@ -32,7 +32,7 @@ def _progress(fraction, message):
     click.echo(f"  {fraction:4.0%} {message}", err=True)
 
 
-@main.command("deliver")
+@click.command("deliver")
 @click.argument("agreement")
 @click.option("--book", "book_slug", required=True, help="The book's slug.")
 @click.option("--edition", "label", required=True, help="The edition's label.")
@@ -56,7 +56,7 @@ def deliver_command(agreement, book_slug, label, out, by_email):
     click.echo(str(path))
 
 
-@main.command("prepub-check")
+@click.command("prepub-check")
 @click.argument("book_slug")
 @click.option("--edition", "label", help="Check this edition (default: the head of the book).")
 def prepub_check_command(book_slug, label):
@@ -75,3 +75,6 @@ def prepub_check_command(book_slug, label):
         click.echo(f"error: {len(report.failed)} check(s) failed: "
                    + ", ".join(r.key for r in report.failed), err=True)
         sys.exit(1)
+
+
+COMMANDS = (deliver_command, prepub_check_command)

@@ -12,10 +12,9 @@ from ..errors import Invalid
 from ..extensions import db, manuscript_store
 from ..people.accounts import find_user
 from ..publishing import export
-from . import main
 
 
-@main.command("export")
+@click.command("export")
 @click.argument("book")
 @click.option("--format", "fmt", required=True, type=click.Choice(export.FORMATS))
 @click.option("--rev", default=None, help="full commit id or edition/<label>; default: head")
@@ -44,7 +43,7 @@ def export_command(book, fmt, rev, profile, out):
     click.echo(os.path.abspath(path))
 
 
-@main.command("edition")
+@click.command("edition")
 @click.argument("book")
 @click.argument("label")
 @click.option("--by", "email", required=True, help="e-mail of the production staff member")
@@ -68,7 +67,7 @@ def edition_command(book, label, email, wait):
         click.echo(f"edition {edition.label}: job {edition.job_id} queued")
 
 
-@main.command("worker")
+@click.command("worker")
 @click.option("--burst", is_flag=True, help="stop when the queue is empty")
 def worker_command(burst):
     """Run export jobs from the Redis queue (ALLIANCE_REDIS_URL) until stopped."""
@@ -86,3 +85,6 @@ def worker_command(burst):
     db.engine.dispose()  # each job runs in a forked work horse: no shared connections
     Worker([Queue(jobs.QUEUE, connection=connection)], connection=connection).work(
         burst=burst, with_scheduler=False)
+
+
+COMMANDS = (export_command, edition_command, worker_command)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select, text
 
-from . import books as book_service
 from ..extensions import db, manuscript_store
-from ..models import Chapter
+from ..models import Book, Chapter
+from ..people.permissions import can_read_book
 from ..models.search import TABLE
 
 # Snippet markers: control characters that never survive into indexed text.
@@ -125,7 +125,7 @@ def search(user, query, limit=50):
     pg_trgm indexes serve.
     """
     terms = _clean(query)[:MAX_QUERY].split()
-    books = {b.id: b for b in book_service.visible_books(user)}
+    books = {b.id: b for b in db.session.scalars(select(Book)) if can_read_book(user, b)}
     if not terms or not books or not available():
         return []
     refresh(list(books))

@@ -26,6 +26,7 @@ from importlib.metadata import version
 from flask import current_app
 
 from . import portable
+from .schema import upgrade_database
 from ..errors import DomainError
 from ..publishing.manifest import sha256_of
 from ..extensions import db
@@ -129,7 +130,6 @@ def restore(store, source):
 
 
 def _migrate():
-    from ..cli import upgrade_database
     upgrade_database()
 
 

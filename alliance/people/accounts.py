@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
 
 from . import audit
-from .. import LOCALES
+from ..config import LOCALES
 from ..errors import AlreadyExists, Invalid, NotFound
 from ..extensions import db
 from ..models import ApiToken, Organization, OrgKind, User, utcnow

@@ -179,12 +179,15 @@ def _store_and_app(app_or_store):
 def _proof_from_database(app, slug, repo, commit):
     from flask import current_app, has_app_context
 
-    from ..manuscripts.books import find_book
+    def book():
+        from ..extensions import db
+        from ..models import Book
+        return db.session.scalars(db.select(Book).filter_by(slug=slug)).one()
 
     if has_app_context() and current_app._get_current_object() is app:
-        return is_proof(find_book(slug), repo, commit)
+        return is_proof(book(), repo, commit)
     with app.app_context():
-        return is_proof(find_book(slug), repo, commit)
+        return is_proof(book(), repo, commit)
 
 
 def build(app_or_store, book_slug, fmt, rev=None, profile_name=None, out_dir=None,

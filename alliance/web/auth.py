@@ -12,7 +12,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from ..people import audit, throttle
-from .. import LOCALES
+from ..config import LOCALES
 from ..extensions import db
 from ..people.accounts import end_sessions, find_user
 

@@ -15,7 +15,7 @@ from ..people.permissions import (can_comment_chapter,
                                   can_reopen_chapter,
                                   can_submit_chapter)
 from ..publishing.markdown import IMAGE_FOLDER, render_html
-from . import error_page, state_label
+from .pages import error_page, state_label
 
 bp = Blueprint("review", __name__)
 

@@ -45,10 +45,10 @@ def too_many_requests(exc):
     """Answer 429: a translated page, or the API's JSON error under /api/; with Retry-After."""
     message = exc.description or _("Too many requests. Wait a minute, then try again.")
     if request.path.startswith("/api/"):
-        from ..api import error
+        from ..api.base import error
         response = error(429, "too_many_requests", message)
     else:
-        from . import error_page
+        from .pages import error_page
         response = make_response(error_page(429, _("Too many attempts"), message))
     # The window's length is the longest wait; clients and proxies may use it to back off.
     response.headers["Retry-After"] = str(exc.limit.limit.get_expiry())

@@ -16,7 +16,7 @@ from ..errors import Forbidden
 from ..extensions import db, manuscript_store
 from ..models import AuditEvent, BookRole, User
 from ..people.permissions import can_read_book_audit
-from . import state_label
+from .pages import state_label
 from .audit import ACTION_LABELS, details_text, event_time
 
 bp = Blueprint("timeline", __name__)

@@ -9,7 +9,7 @@ from ...errors import Forbidden, Invalid
 from ...extensions import db, manuscript_store
 from ...models import BookRole
 from ...people.permissions import can_manage_book
-from . import bp
+from .blueprint import bp
 
 
 def _managed_book(slug):

@@ -8,7 +8,7 @@ from ...manuscripts import images as svc
 from ...errors import Forbidden, Invalid
 from ...extensions import db, manuscript_store
 from ...people.permissions import can_upload_image
-from . import bp
+from .blueprint import bp
 
 
 def _figure_number(book, key):

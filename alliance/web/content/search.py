@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from ...manuscripts import search as svc
 from ...extensions import db
-from . import bp
+from .blueprint import bp
 
 
 @bp.get("/search")

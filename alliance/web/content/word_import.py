@@ -15,7 +15,7 @@ from ...publishing.markdown import IMAGE_FOLDER, render_html
 from ...store import Conflict
 from ...web.books import IMAGE_CSP, IMAGE_TYPES
 from ..limits import WORD_IMPORTS, per_person
-from . import bp
+from .blueprint import bp
 
 SESSION_KEY = "word_imports"
 

@@ -1,0 +1,4 @@
+"""`python -m alliance.cli ...` runs the `alliance` command."""
+from . import main
+
+main()
