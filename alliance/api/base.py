@@ -66,11 +66,13 @@ def commit(response):
 
 @bp.errorhandler(DomainError)
 def domain_error(exc):
+    """A service refused: its status, code and translated message."""
     return error(exc.status, exc.code, _translate(exc), **exc.details)
 
 
 @bp.errorhandler(Conflict)
 def conflict(exc):
+    """A save overlapped another: 409 with base, mine and theirs; no text is lost."""
     def text(data):
         return None if data is None else data.decode("utf-8", "replace")
     return error(409, "conflict", _("Someone else changed this chapter since you opened it. "
@@ -81,6 +83,7 @@ def conflict(exc):
 
 @bp.errorhandler(ConcurrentUpdate)
 def busy(_exc):
+    """The branch kept moving: 503 busy with Retry-After; nothing was written."""
     response = error(503, "busy", _("The book is being changed by several people at this "
                                     "moment; nothing was saved. Send the same request again."))
     response.headers["Retry-After"] = "1"
@@ -89,22 +92,26 @@ def busy(_exc):
 
 @bp.errorhandler(StoreError)
 def store_error(exc):
+    """The store refused a revision, path or book from the request."""
     status, code = _STORE_ERRORS.get(type(exc), (400, "invalid"))
     return error(status, code, str(exc))
 
 
 @bp.errorhandler(404)
 def not_found(_exc):
+    """An unknown address under the API: JSON, not a page."""
     return error(404, "not_found", _("There is nothing at this address."))
 
 
 @bp.errorhandler(405)
 def not_allowed(_exc):
+    """A method the address does not take: JSON, not a page."""
     return error(405, "method_not_allowed", _("This address does not accept that method."))
 
 
 @bp.errorhandler(413)
 def too_large(_exc):
+    """A body over the request limit: JSON, not a page."""
     return error(413, "too_large", _("The request is too large."))
 
 

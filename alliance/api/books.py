@@ -29,11 +29,13 @@ def field(data, name, kind=str, required=True):
 
 
 def book_json(book):
+    """Return a book as the API shows it."""
     return {"slug": book.slug, "title": book.title, "lead_org": book.lead_org.name,
             "revision": book.head_revision}
 
 
 def chapter_json(chapter):
+    """Return a chapter (without its text) as the API shows it."""
     return {"id": chapter.key, "title": chapter.title, "path": chapter.path,
             "state": chapter.state.value, "revision": chapter.revision,
             "assignees": [u.email for u in chapter.assignees]}
@@ -41,11 +43,13 @@ def chapter_json(chapter):
 
 @bp.get("/books")
 def list_books():
+    """The books the caller may read."""
     return jsonify([book_json(b) for b in svc.visible_books(g.user)])
 
 
 @bp.post("/books")
 def create_book():
+    """Create a book and its repository (editors and admins); 201."""
     if not can_create_book(g.user):
         raise Forbidden("only editors and admins may create books")
     data = body()
@@ -58,6 +62,7 @@ def create_book():
 
 @bp.post("/books/<slug>/members")
 def add_member(slug):
+    """Give a person a role on the book (its editors); 201."""
     book = svc.readable_book(g.user, slug)
     if not can_manage_book(g.user, book):
         raise Forbidden("only the book's editors may add members")
@@ -69,12 +74,14 @@ def add_member(slug):
 
 @bp.get("/books/<slug>/chapters")
 def list_chapters(slug):
+    """The book's chapters in order, with state, revision and assignees."""
     book = svc.readable_book(g.user, slug)
     return jsonify([chapter_json(c) for c in book.chapters])
 
 
 @bp.post("/books/<slug>/chapters")
 def create_chapter(slug):
+    """Add a chapter with an empty file (the book's editors); 201."""
     book = svc.readable_book(g.user, slug)
     if not can_manage_book(g.user, book):
         raise Forbidden("only the book's editors may create chapters")
@@ -88,6 +95,7 @@ def create_chapter(slug):
 
 @bp.get("/books/<slug>/chapters/<key>")
 def get_chapter(slug, key):
+    """A chapter's text at the head, or at ``?rev=`` (a revision the book's refs reach)."""
     chapter = svc.find_chapter(svc.readable_book(g.user, slug), key)
     text = svc.read_chapter(manuscript_store(), chapter, request.args.get("rev"))
     return jsonify({"id": chapter.key, "title": chapter.title, "state": chapter.state.value,
@@ -96,6 +104,7 @@ def get_chapter(slug, key):
 
 @bp.put("/books/<slug>/chapters/<key>")
 def save_chapter(slug, key):
+    """Save from ``base_revision``: 200 (maybe merged), 409 conflict, 423 locked, 503 busy."""
     chapter = svc.find_chapter(svc.readable_book(g.user, slug), key)
     data = body()
     result = svc.save_chapter(manuscript_store(), chapter, g.user, field(data, "content"),
@@ -107,6 +116,7 @@ def save_chapter(slug, key):
 
 @bp.get("/books/<slug>/chapters/<key>/history")
 def chapter_history(slug, key):
+    """The chapter's revisions, newest first, with who pushed others' work."""
     chapter = svc.find_chapter(svc.readable_book(g.user, slug), key)
     log = manuscript_store().book(slug).log(chapter.path)
     pushers = pushers_of(chapter.book, log)
@@ -118,6 +128,7 @@ def chapter_history(slug, key):
 
 @bp.get("/books/<slug>/chapters/<key>/diff")
 def chapter_diff(slug, key):
+    """The unified diff of the chapter between two revisions, as text."""
     chapter = svc.find_chapter(svc.readable_book(g.user, slug), key)
     from_rev, to_rev = request.args.get("from"), request.args.get("to")
     if not from_rev or not to_rev:

@@ -20,6 +20,7 @@ def review_json(chapter):
 
 @bp.post("/books/<slug>/chapters/<key>/review")
 def review_chapter(slug, key):
+    """Apply a review action (submit, approve with the revision seen, request changes, reopen)."""
     chapter = svc.find_chapter(svc.readable_book(g.user, slug), key)
     data = body()
     revision = field(data, "revision", required=False)
@@ -31,6 +32,7 @@ def review_chapter(slug, key):
 
 
 def comment_json(comment):
+    """Return a comment as the API shows it."""
     return {"id": comment.id, "reply_to": comment.parent_id, "author": comment.author.email,
             "revision": comment.revision, "line_start": comment.line_start,
             "line_end": comment.line_end, "anchored_text": comment.anchored_text,
@@ -39,6 +41,7 @@ def comment_json(comment):
 
 @bp.post("/books/<slug>/chapters/<key>/comments")
 def add_comment(slug, key):
+    """Start a comment thread on a line range of a revision, or reply in one (201)."""
     chapter = svc.find_chapter(svc.readable_book(g.user, slug), key)
     data = body()
     reply_to = field(data, "reply_to", int, required=False)
@@ -53,6 +56,7 @@ def add_comment(slug, key):
 
 @bp.get("/books/<slug>/chapters/<key>/timeline")
 def chapter_timeline(slug, key):
+    """Return the chapter's saves, transitions and comments, oldest first."""
     chapter = svc.find_chapter(svc.readable_book(g.user, slug), key)
     return jsonify([{"time": e.time.isoformat(), "kind": e.kind, "action": e.action,
                      "actor": e.actor, "revision": e.revision, "text": e.text}

@@ -58,11 +58,13 @@ class MemoryCounts:
         self.lock, self.counts = threading.Lock(), {}
 
     def get(self, source):
+        """Return (failures, time of the last) for ``source``; (0, 0.0) once forgotten."""
         with self.lock:
             count, last = self.counts.get(source, (0, 0.0))
         return (0, 0.0) if now() - last > FORGET_AFTER else (count, last)
 
     def add(self, source):
+        """Count one more failure for ``source`` now."""
         with self.lock:
             if len(self.counts) > 100_000:  # keep memory bounded under a flood
                 self.counts = {s: v for s, v in self.counts.items()
@@ -80,10 +82,12 @@ class RedisCounts:
         self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
     def get(self, source):
+        """Return (failures, time of the last) for ``source``; (0, 0.0) once forgotten."""
         count, last = self.redis.hmget(_KEY + source, "n", "t")
         return (int(count or 0), float(last or 0.0))
 
     def add(self, source):
+        """Count one more failure for ``source`` now."""
         key = _KEY + source
         with self.redis.pipeline(transaction=True) as pipe:
             pipe.hincrby(key, "n", 1).hset(key, "t", now()).expire(key, FORGET_AFTER)

@@ -29,6 +29,7 @@ class _Converter:
         self.proc, self.pid, self.count, self.pending = None, None, 0, b""
 
     def convert(self, text):
+        """Return the HTML of Markdown ``text``, starting the long-lived process if needed."""
         with self.lock:
             data = text.encode("utf-8")
             proc = self._process()

@@ -93,6 +93,7 @@ class _Retrier:
         self.thread = None
 
     def add(self, mails, attempt=1):
+        """Queue ``mails`` for try number ``attempt``; past the last retry, log them."""
         if attempt > len(RETRY_DELAYS):
             for mail in mails:
                 _log().error("gave up sending a notification e-mail to %s after %d attempts",

@@ -37,9 +37,11 @@ class _LookAgainDB(GitDB):
             return read(sha)
 
     def stream(self, sha):
+        """Return the object stream of ``sha``, looking at the disk again if it seems missing."""
         return self._again(super().stream, sha)
 
     def info(self, sha):
+        """Return the object info of ``sha``, looking at the disk again if it seems missing."""
         return self._again(super().info, sha)
 
 
