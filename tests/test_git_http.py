@@ -499,6 +499,35 @@ def test_svgs_pushed_over_git_get_the_checks_of_an_upload(site):
     assert git("cat-file", "-e", "main:images/clean.svg", cwd=site.git_dir).returncode == 0
 
 
+def test_an_editors_push_of_book_yaml_reaches_the_database_at_once(site):
+    """Issue 18: titles and order pushed in book.yaml are what pages and the API show, and a
+    title with a line break is refused like a typed one."""
+    clone = site.clone("editor")
+    path = os.path.join(clone, "book.yaml")
+    meta = yaml.safe_load(open(path, encoding="utf-8"))
+    meta["title"] = "新就业形态劳动者权益保障（修订本）"
+    entries = meta["chapters"]
+    entries[0]["title"] = "第一章　总论"
+    entries.insert(1, entries.pop())  # the last chapter moves up to second place
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(meta, handle, allow_unicode=True, sort_keys=False)
+    git("commit", "-q", "-am", "调整目录", cwd=clone)
+    git("push", "-q", "origin", "main", cwd=clone)
+    books = requests.get(f"{site.base}/api/v1/books", timeout=10,
+                         headers={"Authorization": f"Bearer {site.tokens['editor']}"}).json()
+    assert [b["title"] for b in books if b["slug"] == "labor-rights"] == [meta["title"]]
+    listed = site.api("editor", "/chapters").json()
+    assert [c["id"] for c in listed] == [e["id"] for e in entries]
+    assert listed[0]["title"] == "第一章　总论"
+    entries[0]["title"] = "第一章\r\nBcc: all@example.com"
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(meta, handle, allow_unicode=True, sort_keys=False)
+    git("commit", "-q", "-am", "坏标题", cwd=clone)
+    refused = git("push", "origin", "main", cwd=clone, check=False)
+    assert refused.returncode != 0 and "book.yaml" in refused.stderr
+    assert site.api("editor", "/chapters").json()[0]["title"] == "第一章　总论"
+
+
 def test_zz_after_everything_the_repository_is_sound_and_the_database_agrees(site):
     git("fsck", "--strict", "--no-dangling", cwd=site.git_dir)
     check = subprocess.run([sys.executable, "-m", "alliance.cli", "check"], capture_output=True,

@@ -33,9 +33,11 @@ from flask_babel import gettext as _
 from ..people import audit
 from ..publishing import bookmeta
 from .. import create_app
+from ..manuscripts import outline
 from ..manuscripts.books import find_book, record_change
 from ..errors import Invalid
 from ..extensions import db, manuscript_store
+from ..names import check_name
 from ..models import Chapter, ChapterState, PushedCommit, User
 from ..manuscripts.images import check_image
 from ..people.permissions import can_manage_book, can_push_file
@@ -139,7 +141,12 @@ def _check_content(git_dir, chapter, listed, path, new):
     data = gitcmd.run(git_dir, ["cat-file", "blob", f"{new}:{path}"])[1]
     if path == "book.yaml":
         try:
-            bookmeta.parse(data)
+            meta = bookmeta.parse(data)
+            check_name(meta.get("title") if isinstance(meta.get("title"), str) else "",
+                       _("book title"))
+            for entry in meta["chapters"]:
+                if isinstance(entry, dict) and isinstance(entry.get("title"), str):
+                    check_name(entry["title"], _("chapter title"))
         except Invalid as exc:
             return _("the file cannot be read: %(error)s", error=exc.message)
     elif path.startswith("chapters/") and path.endswith(".md"):
@@ -248,6 +255,9 @@ def record_push(git_dir, user, book, updates):
             record_change(chapter, revision, user)
         if not (book.head_revision and is_ancestor(git_dir, new, book.head_revision)):
             book.head_revision = new
+        if "book.yaml" in net:
+            # Titles and order as book.yaml says at the head now (a later web save included).
+            outline.follow_head(repo, book)
         own = user.email.strip().lower()
         for sha, author, _committer in _commit_people(git_dir, old, new):
             if author != own and db.session.get(PushedCommit, (book.id, sha)) is None:

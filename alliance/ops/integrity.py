@@ -10,9 +10,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ..errors import Invalid
 from ..extensions import db
+from ..manuscripts import outline
 from ..models import Book
-from ..store import InvalidRevision
+from ..publishing import bookmeta
+from ..store import FileNotFound, InvalidRevision
 from ..store.gitcmd import GitFailed, run
 
 
@@ -61,6 +64,20 @@ def _check_book(repo, book, repair):
             book.head_revision = head
     for chapter in book.chapters:
         findings += _check_chapter(repo, book, chapter, head, repair)
+    return findings + _check_outline(repo, book, head, repair)
+
+
+def _check_outline(repo, book, head, repair):
+    """Titles and order in the database against book.yaml at ``head``."""
+    try:
+        meta = bookmeta.parse(repo.load("book.yaml", head))
+    except (Invalid, FileNotFound):
+        return [Finding(book.slug, "book.yaml on main cannot be read")]
+    findings = [Finding(book.slug, f"{what}: the database says “{ours}”, book.yaml says "
+                                   f"“{theirs}”", repair)
+                for what, ours, theirs in outline.differences(book, meta)]
+    if findings and repair:
+        outline.follow(book, meta)
     return findings
 
 

@@ -96,3 +96,24 @@ def test_new_books_get_the_push_hooks_and_fsck_on_receive(app, world):
     before = os.stat(os.path.join(path, "hooks", "pre-receive")).st_mtime_ns
     install_hooks(path)  # current already: left as it is
     assert os.stat(os.path.join(path, "hooks", "pre-receive")).st_mtime_ns == before
+
+
+def test_titles_and_order_that_differ_from_book_yaml_are_found_and_repaired(app, runner, world):
+    from alliance.publishing import bookmeta
+    with app.app_context():
+        repo = manuscript_store().book("labor-rights")
+        meta = bookmeta.parse(repo.load("book.yaml"))
+        meta["title"] = "改过的书名"
+        meta["chapters"][0]["title"] = "第一章　改过的章名"
+        # book.yaml changed in Git while the database kept the old outline (a lost record).
+        repo.save({"book.yaml": bookmeta.dump(meta)}, repo.head(),
+                  Person("王编辑", "editor@cwph.test"), "改书名")
+    answer = runner.invoke(args=["check"])
+    assert answer.exit_code == 1
+    assert "改过的书名" in answer.output and "第一章　改过的章名" in answer.output
+    assert runner.invoke(args=["check", "--repair"]).exit_code == 0
+    with app.app_context():
+        book = find_book("labor-rights")
+        assert book.title == "改过的书名"
+        assert find_chapter(book, "ch01").title == "第一章　改过的章名"
+    assert runner.invoke(args=["check"]).exit_code == 0
