@@ -30,3 +30,9 @@ def post_worker_init(worker):
     """
     gc.collect()
     gc.freeze()
+
+
+# gunicorn 25+ opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl): a
+# second server on the machine (a test run, a second home) would take it over. Nothing here
+# uses it; signals (HUP, TERM, TTIN) manage the server.
+control_socket_disable = True

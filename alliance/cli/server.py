@@ -16,17 +16,24 @@ def init_command():
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve_command(host, port):
-    """Serve the app (development server, several threads)."""
-    serve(host, port)
+@click.option("--dev", is_flag=True,
+              help="Werkzeug's development server with the reloader, for developers.")
+def serve_command(host, port, dev):
+    """Serve the app: gunicorn with the project's gunicorn.conf.py (--dev: Werkzeug)."""
+    serve(host, port, dev)
 
 
-def serve(host, port):
-    """Serve the current app until interrupted."""
-    from werkzeug.serving import run_simple
+def serve(host, port, dev=False):
+    """Serve until interrupted: gunicorn workers, each building its own app (the same
+    ALLIANCE_* settings), or with ``dev`` Werkzeug's reloading development server."""
     click.echo(f"Serving Alliance on http://{host}:{port}/")
-    run_simple(host, port, current_app._get_current_object(), threaded=True,
-               use_reloader=False, use_debugger=False)
+    if dev:
+        from werkzeug.serving import run_simple
+        run_simple(host, port, current_app._get_current_object(), threaded=True,
+                   use_reloader=True, use_debugger=False)
+        return
+    from .gunicorn_app import run_gunicorn
+    run_gunicorn(f"{host}:{port}")
 
 
 @click.command("demo")

@@ -111,3 +111,38 @@ def test_demo_seeds_the_alliance_idempotently(tmp_path):
         assert "<script" not in svg and "新就业形态劳动者" in svg
         authors = {r.author for c in book.chapters for r in repo.log(c.path)}
         assert {"张老师", "李老师", "周老师"} <= authors
+
+
+def test_serve_runs_gunicorn_workers_that_answer_and_stop_with_the_server(tmp_path):
+    """Issue 18: `alliance serve` (and so `make demo`) is gunicorn with gunicorn.conf.py."""
+    import signal
+    import time
+
+    import requests
+
+    from helpers import free_port
+    port = free_port()
+    env = {**os.environ, "ALLIANCE_HOME": str(tmp_path), "ALLIANCE_WORKERS": "2"}
+    env.pop("ALLIANCE_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "alliance.cli", "init"], env=env, check=True,
+                   capture_output=True)
+    server = subprocess.Popen([sys.executable, "-m", "alliance.cli", "serve", "--port",
+                               str(port)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    try:
+        answer = None
+        for _ in range(150):
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        assert answer is not None and answer.status_code == 200
+        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        assert len(children) == 2  # two gunicorn workers under the arbiter
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _out, err = server.communicate(timeout=30)
+    assert server.returncode == 0
+    assert b"gunicorn" in err.lower() or b"Booting worker" in err
