@@ -63,12 +63,22 @@ def preview_html(book, content, head):
     return Markup(render_html(content, image_url=image_url))  # sanitized by nh3
 
 
-def _editor_page(chapter, content, base, message="", error=None, status=200):
+AUTO_RETRIES = 3
+
+
+def _retries():
+    try:
+        return max(0, int(request.form.get("retry", "0")))
+    except ValueError:
+        return 0
+
+
+def _editor_page(chapter, content, base, message="", error=None, status=200, retry=None):
     book = chapter.book
     head = manuscript_store().book(book.slug).resolve()
     return render_template(
         "editor/edit.html", book=book, chapter=chapter, content=content, base=base,
-        message=message, error=error, locked=_locked(chapter),
+        message=message, error=error, locked=_locked(chapter), retry=retry,
         preview=preview_html(book, content, head),
         draft_key=f"alliance-draft:{book.slug}:{chapter.key}:{current_user.id}",
         saved_draft=session.pop("saved_draft", "")), status
@@ -110,9 +120,15 @@ def save(slug, key):
     except Conflict as exc:
         return _resolution_page(chapter, exc, content, message), 409
     except ConcurrentUpdate:
-        return _editor_page(chapter, content, base, message, status=503, error=_(
-            "The book is being changed by several people at this moment, so your text was "
-            "not saved yet. It is still here: press Save again in a moment."))
+        # The page sends the same save again by itself a few times (save_retry.js).
+        retry = _retries() + 1
+        if retry > AUTO_RETRIES:
+            return _editor_page(chapter, content, base, message, status=503, error=_(
+                "The book is being changed by several people at this moment, so your text was "
+                "not saved yet. It is still here: press Save again in a moment."))
+        return _editor_page(chapter, content, base, message, status=503, retry=retry, error=_(
+            "The book is being changed by several people at this moment. Your text is kept "
+            "and will be saved again by itself in a few seconds."))
     except Invalid as exc:  # nested too deeply, say: the text stays on the page
         return _editor_page(chapter, content, base, message, status=400, error=_(
             "The text was not saved: %(why)s", why=exc.message))

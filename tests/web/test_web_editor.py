@@ -212,3 +212,35 @@ def test_chapter_page_links_to_the_editor_only_for_those_who_may_edit(client, au
     auth.login(world.emails["other_author"])
     html = client.get(URL).get_data(as_text=True)
     assert f'href="{URL}/edit"' not in html and f'href="{URL}/history"' in html
+
+
+def test_a_save_the_busy_book_cannot_take_keeps_the_text_and_retries_by_itself(
+        client, author, app, monkeypatch):
+    """Issue 18: a push holding main answers 503, never 400; the page keeps every word and
+    sends the save again by itself a few times, then asks the writer to press Save."""
+    import os
+    import subprocess
+    monkeypatch.setattr("alliance.store.book_repo.MAX_ATTEMPTS", 2)
+    with app.app_context():
+        git_dir = manuscript_store().book("labor-rights").path
+    base = head(app)
+    lock = os.path.join(git_dir, "refs/heads/main.lock")
+    with open(lock, "w") as handle:
+        handle.write("held\n")
+    pusher = subprocess.Popen(["git", "update-ref", "--stdin"], cwd=git_dir,
+                              stdin=subprocess.PIPE)
+    try:
+        first = post_edit(client, THREE, base, "忙时保存")
+        last = post_edit(client, THREE, base, "忙时保存", retry="3")
+    finally:
+        pusher.communicate(b"")
+        os.unlink(lock)
+    assert first.status_code == 503
+    html = page(first)
+    assert "第三段" in THREE and all(line in html for line in THREE.splitlines() if line)
+    assert "data-retry-save" in html and 'name="retry" value="1"' in html
+    assert "js/save_retry.js" in html and "自动" in html
+    assert last.status_code == 503 and "data-retry-save" not in page(last)
+    assert head(app) == base  # nothing half-written
+    again = post_edit(client, THREE, base, "忙时保存", retry="1")
+    assert again.status_code == 302 and text_at(app) == THREE
