@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import reproducible
 from .pandoc_book import TEMPLATES, book_document
 from .pandoc_run import run_pandoc
 from .report import RenderReport, noop_progress
@@ -34,7 +35,8 @@ def render_docx(snapshot, out_path, *, proof=False, progress=None, cache_dir=Non
     real Word footnotes, figures and tables numbered per chapter (图1-1,
     表1-1), and only images that are files of the book; anything else is
     left out and listed in ``report.skipped``. ``proof`` marks the title and
-    every chapter with a 校样 notice.
+    every chapter with a 校样 notice. Its times are the commit's and its package
+    has a fixed form, so the same snapshot always gives the same bytes.
     """
     progress = progress or noop_progress
     report = RenderReport()
@@ -43,11 +45,13 @@ def render_docx(snapshot, out_path, *, proof=False, progress=None, cache_dir=Non
         document = book_document(snapshot, workdir, report, proof=proof, cache_dir=cache_dir,
                                  progress=progress, end_fraction=0.6)
         progress(0.65, "docx")
+        epoch = reproducible.source_date_epoch(snapshot)
         data = run_pandoc(_write_args(), json.dumps(document, ensure_ascii=False).encode("utf-8"),
-                          cwd=workdir)
+                          cwd=workdir, env={"SOURCE_DATE_EPOCH": str(epoch)})
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(f"{out_path}.{os.getpid()}.part")
     tmp.write_bytes(data)
+    reproducible.restamp_docx(tmp, epoch)
     os.replace(tmp, out_path)
     report.stats["seconds"] = round(time.perf_counter() - started, 3)
     report.stats["chapters"] = len(snapshot.chapters)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from .cover import cover_png
-from . import epub_package
+from . import epub_package, reproducible
 from .pandoc_book import TEMPLATES, book_document, book_meta
 from .pandoc_run import run_pandoc
 from .report import RenderReport, noop_progress
@@ -37,7 +37,8 @@ def render_epub(snapshot, out_path, *, proof=False, progress=None, cache_dir=Non
     page, nav.xhtml and toc.ncx, one XHTML file per chapter, figures and
     tables numbered per chapter, and only images that are files of the book;
     anything else is left out and listed in ``report.skipped``. ``proof``
-    adds a visible 校样 notice to the cover, title and every chapter.
+    adds a visible 校样 notice to the cover, title and every chapter. Its times are
+    the commit's, so the same snapshot always gives the same bytes.
     """
     progress = progress or noop_progress
     report = RenderReport()
@@ -53,10 +54,11 @@ def render_epub(snapshot, out_path, *, proof=False, progress=None, cache_dir=Non
         if not cover:
             report.skipped.append("cover: the Noto CJK fonts are not installed; no cover image")
         progress(0.65, "epub")
-        run_pandoc(_write_args(), cwd=workdir)
+        epoch = reproducible.source_date_epoch(snapshot)
+        run_pandoc(_write_args(), cwd=workdir, env={"SOURCE_DATE_EPOCH": str(epoch)})
         meta = book_meta(snapshot, proof)
         epub_package.finish(folder / "book.epub", STYLESHEET.read_bytes(), cover,
-                            lang=meta["lang"], title=meta["title"])
+                            lang=meta["lang"], title=meta["title"], epoch=epoch)
         Path(out_path).parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(f"{out_path}.{os.getpid()}.part")
         shutil.move(str(folder / "book.epub"), tmp)

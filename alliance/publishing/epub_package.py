@@ -6,16 +6,20 @@ pandoc writes the book with its default stylesheet and no cover, and this module
 rewrites the package: the stylesheet's content becomes the book design, and the
 cover is added as pandoc adds one (a ``cover-image`` item, an SVG cover page
 first in the spine, a guide reference). Only files the platform made are added.
+The package is written in a fixed form with the commit's time (reproducible.py),
+so an edition rebuilt from its tag is the same file byte for byte.
 """
 import html
-import io
 import re
-import zipfile
+
+from . import reproducible
 
 STYLESHEET = "EPUB/styles/stylesheet1.css"
 OPF = "EPUB/content.opf"
 COVER_IMAGE = "media/alliance-cover.png"
 COVER_PAGE = "text/alliance-cover.xhtml"
+#: The entries that open the package, in this order; the others follow sorted by name.
+FIRST = ("mimetype", "META-INF/container.xml", OPF)
 
 _COVER_XHTML = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE html>
@@ -58,28 +62,20 @@ def _with_cover(opf, lang, title):
     return opf.replace("</package>", f"  <guide>\n    {reference}\n  </guide>\n</package>", 1)
 
 
-def finish(path, stylesheet, cover=None, lang="zh-CN", title=""):
+def finish(path, stylesheet, cover=None, lang="zh-CN", title="", epoch=0):
     """Rewrite the EPUB at ``path``: ``stylesheet`` (bytes) as its stylesheet and, with
-    ``cover`` (PNG bytes), that cover. The mimetype stays first and uncompressed."""
-    with zipfile.ZipFile(path) as source:
-        entries = [(info, source.read(info)) for info in source.infolist()]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for info, data in entries:
-            if info.filename == STYLESHEET:
-                data = stylesheet
-            elif info.filename == OPF and cover:
-                data = _with_cover(data.decode("utf-8"), lang, title).encode("utf-8")
-            kind = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
-            target.writestr(zipfile.ZipInfo(info.filename, info.date_time), data, kind)
-        if cover:
-            width, height = _png_size(cover)
-            stamp = entries[0][0].date_time
-            target.writestr(zipfile.ZipInfo("EPUB/" + COVER_IMAGE, stamp), cover,
-                            zipfile.ZIP_DEFLATED)
-            page = _COVER_XHTML.format(lang=html.escape(lang), title=html.escape(title),
-                                       width=width, height=height, image=COVER_IMAGE)
-            target.writestr(zipfile.ZipInfo("EPUB/" + COVER_PAGE, stamp), page.encode("utf-8"),
-                            zipfile.ZIP_DEFLATED)
-    with open(path, "wb") as handle:
-        handle.write(out.getvalue())
+    ``cover`` (PNG bytes), that cover. The package is written in the fixed form of
+    reproducible.write_zip (mimetype first and uncompressed, every entry with the time
+    ``epoch``) and the times pandoc's sandbox stamped in content.opf become ``epoch``'s."""
+    entries = reproducible.read_zip(path)
+    entries[STYLESHEET] = stylesheet
+    opf = reproducible.stamp_sandbox_times(entries[OPF].decode("utf-8"), epoch)
+    if cover:
+        opf = _with_cover(opf, lang, title)
+        width, height = _png_size(cover)
+        entries["EPUB/" + COVER_IMAGE] = cover
+        entries["EPUB/" + COVER_PAGE] = _COVER_XHTML.format(
+            lang=html.escape(lang), title=html.escape(title), width=width, height=height,
+            image=COVER_IMAGE).encode("utf-8")
+    entries[OPF] = opf.encode("utf-8")
+    reproducible.write_zip(path, entries, epoch, first=FIRST, stored=("mimetype",))

@@ -8,12 +8,15 @@ re-rendering when an earlier chapter changes length.
 """
 import json
 import os
+import re
 import shutil
 
 import pikepdf
 
 from . import pagenum
 from .chapter_html import PIPELINE_VERSION
+
+_XMP_DID = re.compile(rb"xmp\.did:[0-9a-fA-F-]{36}")
 
 
 def body_numbers(results):
@@ -41,8 +44,14 @@ def digits(profile, folder, cache):
     return target, advance
 
 
-def assemble(front_path, front, results, profile, out_path, folder, cache=None):
-    """Write the book to ``out_path``; return stats (pages, front_pages)."""
+def assemble(front_path, front, results, profile, out_path, folder, cache=None,
+             document_id=None):
+    """Write the book to ``out_path``; return stats (pages, front_pages).
+
+    The file's /ID is computed from its content and ``document_id`` (a UUID fixed by
+    the build) replaces the random xmpMM:DocumentID WeasyPrint writes for PDF/X, so the
+    same build always gives the same bytes.
+    """
     numbers = body_numbers(results)
     digits_path, advance = digits(profile, folder, cache)
     book = pikepdf.Pdf.open(front_path)
@@ -58,13 +67,25 @@ def assemble(front_path, front, results, profile, out_path, folder, cache=None):
             if number is not None:
                 stamps.stamp(book.pages[front_pages + k], number)
         _outline(book, results, starts)
-        book.save(out_path)
+        if document_id:
+            _fix_document_id(book, document_id)
+        book.save(out_path, deterministic_id=True)
     finally:
         stamps.close()
         for pdf in sources:
             pdf.close()
         book.close()
     return {"pages": front_pages + len(numbers), "front_pages": front_pages}
+
+
+def _fix_document_id(book, document_id):
+    metadata = book.Root.get("/Metadata")
+    if metadata is None:
+        return
+    data = metadata.read_bytes()
+    fixed = _XMP_DID.sub(f"xmp.did:{document_id}".encode("ascii"), data)
+    if fixed != data:
+        metadata.write(fixed)
 
 
 def _outline(book, results, starts):

@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-from . import book_html, merge, weasy
+from . import book_html, merge, reproducible, weasy
 from .chapter_html import PIPELINE_VERSION, chapter_html, headings
 from .report import RenderReport, noop_progress
 
@@ -134,7 +134,8 @@ def render_pdf(snapshot, profile, out_path, *, proof=False, progress=None, cache
     numbered from 1. Fonts are embedded; the page size is the profile's trim
     plus bleed. With ``proof`` every page carries a 校样 watermark. Anything a
     chapter names that is not a file of the book is left out and listed in
-    ``skipped``.
+    ``skipped``. Its dates are the commit's and its ids are fixed by the build, so
+    the same snapshot always gives the same bytes, whatever the render cache holds.
     """
     progress = progress or noop_progress
     started = time.perf_counter()
@@ -159,11 +160,13 @@ def render_pdf(snapshot, profile, out_path, *, proof=False, progress=None, cache
             start += result["pages"]
         progress(0.85, "front matter")
         front_doc = book_html.front_document(snapshot.meta, toc, profile, proof)
-        front = weasy.render(front_doc, {}, str(folder / "front.pdf"), _variant(profile))
+        # The front matter is the base of the book: its dates are the file's (the commit's).
+        front = weasy.render(front_doc, {}, str(folder / "front.pdf"), _variant(profile),
+                             created=reproducible.iso_time(reproducible.source_date_epoch(snapshot)))
         timings["front"] = time.perf_counter() - started - sum(timings.values())
         progress(0.9, "page numbers and merge")
         stats = merge.assemble(folder / "front.pdf", front, results, profile, out_path, folder,
-                               cache)
+                               cache, reproducible.build_uuid(snapshot.commit, profile.name, proof))
         timings["merge"] = time.perf_counter() - started - sum(timings.values())
     for result in [front, *results]:
         report.skipped += [f"reference {url} is outside the book; left out"

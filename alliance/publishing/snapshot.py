@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from . import bookmeta
 from ..errors import Invalid
 from .svg import sanitize_svg
-from ..store import FileNotFound
+from ..store import FileNotFound, gitcmd
 
 IMAGE_FOLDER = "images/"
 
@@ -33,6 +33,8 @@ class Snapshot:
     meta: dict                           #: book.yaml (title, subtitle, editors, isbn, trim, ...)
     chapters: tuple                      #: ChapterText, in book order
     images: dict = field(default_factory=dict)  #: "images/fig.png" -> bytes
+    #: The commit's committer time (seconds since 1970): the one time a build may record.
+    committed_at: int = 0
 
     @property
     def title(self):
@@ -67,7 +69,12 @@ def take(repo, slug, rev=None):
             data = _clean_svg(data)
         if data is not None:
             images[path] = data
-    return Snapshot(slug, commit, meta, tuple(chapters), images)
+    return Snapshot(slug, commit, meta, tuple(chapters), images, committed_at(repo, commit))
+
+
+def committed_at(repo, commit):
+    """Return the committer time of ``commit`` in ``repo`` (a BookRepo), in seconds since 1970."""
+    return int(gitcmd.output(repo.path, ["show", "-s", "--format=%ct", commit]))
 
 
 def _clean_svg(data):

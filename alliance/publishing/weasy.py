@@ -34,14 +34,16 @@ def _variant_options(variant):
     return {"pdf_variant": variant} if variant else {}
 
 
-def render(document, images, out_path, variant="", drop_last=True, identifier=b"alliance"):
+def render(document, images, out_path, variant="", drop_last=True, identifier=b"alliance",
+           created=None):
     """Render ``document`` (HTML text) to ``out_path``; return a dict of what happened.
 
     The result has ``pages`` (count written), ``anchors`` ({id: page index}),
     ``blank`` (indexes of blank pages), ``refused`` (URLs refused) and
     ``variant`` (the PDF variant written, '' when it had to fall back to plain PDF).
     With ``drop_last`` the document's last page (the empty page of its final
-    forced break) is not written.
+    forced break) is not written. ``created`` (a W3C date-time, the commit's) is the
+    file's creation and modification time; without it WeasyPrint would stamp the clock's.
     """
     from weasyprint import HTML
     started = time.perf_counter()
@@ -51,6 +53,8 @@ def render(document, images, out_path, variant="", drop_last=True, identifier=b"
     doc = HTML(string=document, base_url=TEMPLATE_ORIGIN, url_fetcher=fetcher).render()
     pages = doc.pages[:-1] if drop_last and len(doc.pages) > 1 else doc.pages
     kept = doc.copy(pages)
+    if created:
+        kept.metadata.created = kept.metadata.modified = created
     options = {"pdf_identifier": identifier, "uncompressed_pdf": False}
     written = variant
     try:
