@@ -15,7 +15,8 @@ RANK = {
 }
 # The app factory (alliance/__init__.py) wires every wing together; only entry points that
 # must build an app import it: the command line, the git hooks git runs, the RQ worker's job.
-MAY_BUILD_THE_APP = {"alliance.cli", "alliance.ops.githooks", "alliance.production.jobs"}
+MAY_BUILD_THE_APP = {"alliance.cli", "alliance.cli.gunicorn_app", "alliance.ops.githooks",
+                     "alliance.production.jobs"}
 
 
 def _modules():

@@ -9,7 +9,7 @@ import requests
 
 from helpers import free_port
 from test_demo_browser import browser, login  # noqa: F401  (fixtures)
-from test_review_api import Inbox
+from smtp_inbox import Inbox
 
 pytestmark = pytest.mark.e2e
 SLUG = "xinjiuye-quanyi"

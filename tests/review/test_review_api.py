@@ -1,7 +1,5 @@
 """A full 三审 run through the API, with e-mails caught by a real local SMTP server."""
 import csv
-import email
-import email.policy
 import io
 import socket
 import subprocess
@@ -17,24 +15,12 @@ from alliance.models import User
 from alliance.people.accounts import create_token, create_user
 
 from conftest import PASSWORD
+from smtp_inbox import Inbox
 
 BASE = "http://alliance.test:8000"
 CH = "/api/v1/books/labor-rights/chapters/ch01"
 TEXT = ("# 第一章　概述\n\n新就业形态劳动者包括网约配送员。\n\n"
         "他们的劳动报酬应当按时足额支付。\n\n工会应当积极吸纳他们入会。\n")
-
-
-class Inbox:
-    """An aiosmtpd handler keeping (recipients, subject, body) of every message."""
-
-    def __init__(self):
-        self.mails = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.mails.append((sorted(envelope.rcpt_tos), message["Subject"],
-                           message.get_body().get_content()))
-        return "250 OK"
 
 
 @pytest.fixture
