@@ -49,6 +49,19 @@ def pytest_addoption(parser):
                           "only them (only: the run after it, alone on the machine)")
 
 
+def pytest_ignore_collect(collection_path, config):
+    """With --serial=only, leave unread the test modules that mark nothing serial.
+
+    A serial test's module says ``pytest.mark.serial`` itself (as ``pytestmark`` or on the
+    test), so the run of the serial tests need not import the whole suite to find them.
+    """
+    if (config.getoption("serial") == "only" and collection_path.suffix == ".py"
+            and collection_path.name.startswith("test_")
+            and b"mark.serial" not in collection_path.read_bytes()):
+        return True
+    return None
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only(reason): the test cannot run on PostgreSQL; "
                                        "skipped when ALLIANCE_TEST_DATABASE_URL is set")

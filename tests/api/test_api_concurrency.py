@@ -54,7 +54,14 @@ def served(tmp_path, empty_database_url):
             requests.get(url, timeout=1)
             break
         except requests.ConnectionError:
+            if server.poll() is not None:
+                break
             time.sleep(0.1)
+    else:
+        server.kill()
+        server.wait(10)
+    if server.poll() is not None:  # else the writers would fail and the test wait 600 s
+        pytest.fail(f"`alliance serve` did not answer (exit status {server.poll()})")
     yield url, tokens, home
     server.terminate()
     server.wait(timeout=10)
