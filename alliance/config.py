@@ -29,6 +29,7 @@ _ENV_SETTINGS = {
     "SMTP_FROM": str,
     "BASE_URL": str,
     "PROXY_FIX": bool,
+    "CACHE_MAX_MB": float,
 }
 
 
@@ -60,6 +61,8 @@ def load_config(environ=None):
         "SMTP_FROM": "alliance@localhost",
         "BASE_URL": "http://127.0.0.1:5000",  # links in e-mails start with this
         "PROXY_FIX": False,  # trust X-Forwarded-* from one reverse proxy in front
+        # Render caches and non-edition export files are pruned to this (alliance gc).
+        "CACHE_MAX_MB": 2048,
     }
     for name, kind in _ENV_SETTINGS.items():
         raw = environ.get(f"ALLIANCE_{name}")

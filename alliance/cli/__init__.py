@@ -1,14 +1,14 @@
 """The ``alliance`` command (INTERFACES.md), one module per command group.
 
 server (init, serve, demo), people (org, user, token), books (book), ops (check, backup,
-restore), publishing (export, edition, worker), delivery (deliver, prepub-check). Each
+restore), publishing (export, edition, worker), delivery (deliver, prepub-check), gc (gc). Each
 module defines its commands or click groups and lists them in COMMANDS; ``main`` adds
 them, and no command module imports ``main`` back. May import every wing below it.
 """
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import books, delivery, ops, people, publishing, server
+from . import books, delivery, gc, ops, people, publishing, server
 from .base import friendly
 
 
@@ -34,7 +34,7 @@ def main():
     """Alliance: collaborative textbook publishing."""
 
 
-for _module in (server, people, books, ops, publishing, delivery):
+for _module in (server, people, books, ops, publishing, delivery, gc):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

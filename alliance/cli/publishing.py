@@ -6,7 +6,7 @@ import tempfile
 import click
 from flask import current_app
 
-from ..production import editions, jobs
+from ..production import cleanup, editions, jobs
 from ..manuscripts.books import find_book
 from ..errors import Invalid
 from ..extensions import db, manuscript_store
@@ -40,6 +40,9 @@ def export_command(book, fmt, rev, profile, out):
             shutil.move(os.path.join(tmp, "manifest.json"),
                         os.path.abspath(dest) + ".manifest.json")
             path = dest
+    # Keep EXPORTS within ALLIANCE_CACHE_MAX_MB; the file just built stays this time.
+    cleanup.collect_quietly(current_app._get_current_object(),
+                            spare=(path, os.path.abspath(path) + ".manifest.json"))
     click.echo(os.path.abspath(path))
 
 

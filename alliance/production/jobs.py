@@ -22,7 +22,8 @@ from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db, manuscript_store
 from ..models import ExportJob, JobState, utcnow
 from ..people.permissions import can_export, can_read_book
-from ..publishing import export, profiles, snapshot
+from ..publishing import disk, export, profiles, snapshot
+from . import cleanup
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,14 @@ def artifact_path(app, job, name):
     path = os.path.join(export.job_folder(app.config["EXPORTS"], job.book.slug, job.id), name)
     if not os.path.isfile(path):
         raise NotFound("the file of this export is gone")
+    disk.touch(path)  # a download is a use: the pruner keeps recently fetched files longest
     return path
+
+
+def files_kept(app, job):
+    """Return False when ``job`` finished but its folder was pruned to free disk space."""
+    return job.state != JobState.DONE or os.path.isdir(
+        export.job_folder(app.config["EXPORTS"], job.book.slug, job.id))
 
 
 # -- running ---------------------------------------------------------------------------
@@ -189,8 +197,18 @@ def run_job(app, job_id):
     """Run the export job ``job_id`` if it is still queued; return its final state.
 
     Claims the row atomically, so two runners never build one job. Commits its own
-    progress (this runs outside any request), and ends done or failed.
+    progress (this runs outside any request), and ends done or failed. A job it ran is
+    followed by pruning the render caches and other artifacts to the size limit
+    (cleanup.py), this job's files spared.
     """
+    state, folder = _claim_and_run(app, job_id)
+    if folder:
+        cleanup.collect_quietly(app, spare=(folder,))
+    return state
+
+
+def _claim_and_run(app, job_id):
+    # (final state, the job's folder when this call ran it, else None)
     with app.app_context():
         engine = db.engine
         now = utcnow()
@@ -202,13 +220,13 @@ def run_job(app, job_id):
                         message="")).rowcount
         if not claimed:
             job = db.session.get(ExportJob, job_id)
-            return job.state if job else None
+            return (job.state if job else None), None
         job = db.session.get(ExportJob, job_id)
         reporter = _Reporter(engine, job_id)
+        out_dir = export.job_folder(app.config["EXPORTS"], job.book.slug, job.id)
         try:
             repo = manuscript_store().book(job.book.slug)
             snap = snapshot.take(repo, job.book.slug, job.commit)
-            out_dir = export.job_folder(app.config["EXPORTS"], snap.slug, job.id)
             artifacts, _manifest = export.run(
                 snap, job.formats, job.profile, out_dir, job.proof, reporter,
                 export.cache_folder(app.config["EXPORTS"], snap.slug))
@@ -216,11 +234,11 @@ def run_job(app, job_id):
             db.session.rollback()
             log.exception("export job %s failed", job_id)
             _finish(engine, job_id, JobState.FAILED, error=_describe(exc, reporter.current))
-            return JobState.FAILED
+            return JobState.FAILED, out_dir
         finally:
             db.session.remove()
         _finish(engine, job_id, JobState.DONE, artifacts=[a.as_json() for a in artifacts])
-        return JobState.DONE
+        return JobState.DONE, out_dir
 
 
 def _describe(exc, current):

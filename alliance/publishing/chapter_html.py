@@ -24,6 +24,7 @@ import nh3
 import pypandoc
 
 from ..errors import Invalid
+from . import disk
 from .nesting import MAX_HTML_DEPTH, html_depth, plain_markdown, too_deep
 from .markdown import ATTRIBUTES, TAGS, book_image_path
 from .pandoc_run import MARKDOWN
@@ -73,6 +74,7 @@ def _cached_pandoc(chapter, number, footnotes_inline, cache_dir):
                          f"{footnotes_inline}".encode()).hexdigest()
     path = Path(cache_dir, "html", key[:2], key + ".html") if cache_dir else None
     if path is not None and path.exists():
+        disk.touch(path)
         return path.read_text("utf-8")
     out = run_pandoc(chapter.text, number, footnotes_inline)
     if path is not None:

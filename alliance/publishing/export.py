@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import DomainError, Invalid
 from ..models import ChapterState
-from . import manifest, profiles, snapshot
+from . import disk, manifest, profiles, snapshot
 from .report import RenderReport, noop_progress
 
 #: format -> (module under alliance.publishing, function, file extension)
@@ -153,16 +153,17 @@ def run(snap, formats, profile_name, out_dir, proof, progress=None, cache_dir=No
     progress = progress or noop_progress
     formats = check_formats(formats)
     artifacts = []
-    for index, fmt in enumerate(formats):
-        share = 1 / len(formats)
+    with disk.in_use(cache_dir):  # the pruner leaves this cache alone meanwhile
+        for index, fmt in enumerate(formats):
+            share = 1 / len(formats)
 
-        def scaled(fraction, message="", _base=index * share, _fmt=fmt):
-            progress(min(1.0, _base + share * max(0.0, min(1.0, fraction))),
-                     f"{_fmt}: {message}" if message else _fmt)
+            def scaled(fraction, message="", _base=index * share, _fmt=fmt):
+                progress(min(1.0, _base + share * max(0.0, min(1.0, fraction))),
+                         f"{_fmt}: {message}" if message else _fmt)
 
-        scaled(0.0)
-        artifacts.append(render_one(snap, fmt, profile_name, out_dir, proof=proof,
-                                    progress=scaled, cache_dir=cache_dir))
+            scaled(0.0)
+            artifacts.append(render_one(snap, fmt, profile_name, out_dir, proof=proof,
+                                        progress=scaled, cache_dir=cache_dir))
     path = manifest.write(out_dir, manifest.build(snap, proof, profile_name, artifacts,
                                                   _fonts(artifacts)))
     progress(1.0, "")

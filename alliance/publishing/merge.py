@@ -13,7 +13,7 @@ import shutil
 
 import pikepdf
 
-from . import pagenum
+from . import disk, pagenum
 from .chapter_html import PIPELINE_VERSION
 
 _XMP_DID = re.compile(rb"xmp\.did:[0-9a-fA-F-]{36}")
@@ -34,6 +34,7 @@ def digits(profile, folder, cache):
     target = (cache or folder) / f"digits-{profile.name}-{PIPELINE_VERSION}.pdf"
     meta = target.with_suffix(".json")
     if target.exists() and meta.exists():
+        disk.touch(target, meta)
         return target, json.loads(meta.read_text())["advance"]
     scratch = folder / "digits.pdf"
     advance = pagenum.render_digits(profile, scratch)

@@ -19,6 +19,7 @@ import re
 import uuid
 from pathlib import Path
 
+from . import disk
 from .nesting import MAX_JSON_DEPTH, json_depth, plain_markdown, too_deep
 from .ast_confine import confine_blocks, resolve_links
 from .pandoc_run import MARKDOWN, PandocError, run_pandoc
@@ -54,6 +55,7 @@ def read_markdown(text, number, workdir, cache_dir=None, cache_key=None):
                              f"{number}".encode()).hexdigest()
         path = Path(cache_dir, "pandoc-json", key[:2], key + ".json")
         if path.exists():
+            disk.touch(path)
             return json.loads(path.read_bytes())
     out = run_pandoc(_read_args(number), text.encode("utf-8"), cwd=workdir)
     if json_depth(out) > MAX_JSON_DEPTH:

@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-from . import book_html, merge, reproducible, weasy
+from . import book_html, disk, merge, reproducible, weasy
 from .chapter_html import PIPELINE_VERSION, chapter_html, headings
 from .report import RenderReport, noop_progress
 
@@ -80,6 +80,7 @@ def _render_chapters(jobs, profile, folder, cache, progress):
     for i, job in enumerate(jobs):
         cached = cache / f"{job['key']}.pdf" if cache else None
         if cached and cached.exists() and cached.with_suffix(".json").exists():
+            disk.touch(cached, cached.with_suffix(".json"))
             results[i] = {**json.loads(cached.with_suffix(".json").read_text()),
                           "path": str(cached), "cached": True}
         else:

@@ -29,8 +29,9 @@ bp = Blueprint("exports", __name__)
 
 @bp.app_context_processor
 def helpers():
-    """Let pages label job states."""
-    return {"job_state_label": job_state_label}
+    """Let pages label job states and tell whether a finished job's files are still kept."""
+    return {"job_state_label": job_state_label,
+            "job_files_kept": lambda job: jobs.files_kept(current_app, job)}
 
 
 def job_state_label(state):
