@@ -263,6 +263,11 @@ class World:
 
 @pytest.fixture
 def world(app):
+    return build_world(app)
+
+
+def build_world(app):
+    """Make the World in ``app`` (for fixtures of a wider scope than ``world``)."""
     w = World()
     with app.app_context():
         store = manuscript_store()

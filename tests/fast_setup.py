@@ -88,3 +88,78 @@ def sqlite_schema_copy(app, db):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     shutil.copyfile(template, path)
     return True
+
+
+class HomeSnapshot:
+    """An app's home and database as they are now, to be laid into other apps' homes.
+
+    For fixtures whose world is expensive to build and the same for every test of a module
+    (the permission matrix builds eight people, two books, a review, an agreement, a
+    delivery and an export for each of its ~110 cases): build it once, ``take`` it, and
+    ``restore`` it into each test's fresh app before the test touches it. Restored, the
+    test's home holds the same Git repositories and exports (copied) and its database the
+    same rows with the same ids and sequences: SQLite's file is copied; on PostgreSQL every
+    table's rows are inserted into the test's (emptied) database, parents first.
+    """
+
+    def __init__(self, home, sqlite_file, tables, rows, sequences):
+        self.home, self.sqlite_file = home, sqlite_file
+        self.tables, self.rows, self.sequences = tables, rows, sequences
+
+    @classmethod
+    def take(cls, app, db, folder):
+        """Snapshot ``app`` (whose work is all committed) into ``folder``; dispose its engine."""
+        import sqlalchemy as sa
+        with app.app_context():
+            db.session.remove()
+            url = db.engine.url
+            if url.get_backend_name() == "sqlite":
+                db.engine.dispose()
+                source = url.database
+                os.makedirs(folder, exist_ok=True)
+                copy = os.path.join(folder, "database.sqlite")
+                for suffix in ("", "-wal"):
+                    if os.path.exists(source + suffix):
+                        shutil.copyfile(source + suffix, copy + suffix)
+                return cls(app.config["ALLIANCE_HOME"], copy, None, None, None)
+            meta = sa.MetaData()
+            with db.engine.connect() as conn:
+                meta.reflect(conn)
+                tables = [t for t in meta.sorted_tables if t.name != "alembic_version"]
+                rows = {t.name: [dict(r) for r in conn.execute(sa.select(t)).mappings()]
+                        for t in tables}
+                sequences = conn.execute(sa.text(
+                    "SELECT format('%I.%I', schemaname, sequencename), last_value "
+                    "FROM pg_sequences WHERE schemaname = current_schema()")).all()
+            db.engine.dispose()
+        return cls(app.config["ALLIANCE_HOME"], None, tables, rows, sequences)
+
+    def restore(self, app, db):
+        """Lay the snapshot into ``app``'s home and database (empty, models' tables only)."""
+        import sqlalchemy as sa
+        home = app.config["ALLIANCE_HOME"]
+        for name in os.listdir(self.home):
+            if name != "instance":
+                shutil.copytree(os.path.join(self.home, name), os.path.join(home, name),
+                                dirs_exist_ok=True, symlinks=True)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+            if self.sqlite_file is not None:
+                target = db.engine.url.database
+                for suffix in ("-wal", "-shm"):
+                    if os.path.exists(target + suffix):
+                        os.remove(target + suffix)
+                shutil.copyfile(self.sqlite_file, target)
+                if os.path.exists(self.sqlite_file + "-wal"):
+                    shutil.copyfile(self.sqlite_file + "-wal", target + "-wal")
+                return
+            with db.engine.begin() as conn:
+                for table in self.tables:
+                    if self.rows[table.name]:
+                        conn.execute(table.insert(), self.rows[table.name])
+                for sequence, last_value in self.sequences:
+                    if last_value is not None:
+                        conn.execute(sa.text("SELECT setval(:s, :v, true)"),
+                                     {"s": sequence, "v": last_value})
+            db.engine.dispose()

@@ -12,13 +12,15 @@ import pathlib
 import pytest
 from sqlalchemy import select, text
 
+from alliance import create_app
 from alliance.manuscripts.books import add_member, find_book
 from alliance.extensions import db, manuscript_store
 from alliance.models import ApiToken, User
 from alliance.people.accounts import create_org, create_token, create_user
 from alliance.store import Person
 
-from conftest import PASSWORD
+import fast_setup
+from conftest import PASSWORD, build_world
 from matrix import ROLES, SVG, VOLATILE_TABLES
 
 MODULES = [importlib.import_module(p.stem) for p in
@@ -26,9 +28,34 @@ MODULES = [importlib.import_module(p.stem) for p in
 CASES = [case for module in MODULES for case in module.CASES]
 
 
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory, postgres):
+    """The people and their world, built once for the module: (world, snapshot of the home)."""
+    home = tmp_path_factory.mktemp("matrix-world")
+    config = {"TESTING": True, "ALLIANCE_HOME": str(home), "WTF_CSRF_ENABLED": False}
+    if postgres is not None:
+        config["DATABASE_URL"] = postgres.schema()
+    app = create_app(config)
+    if postgres is None and not fast_setup.sqlite_schema_copy(app, db):
+        with app.app_context():
+            db.create_all()
+    world = add_people(build_world(app), app)
+    snapshot = fast_setup.HomeSnapshot.take(app, db, str(tmp_path_factory.mktemp("matrix-db")))
+    yield world, snapshot
+    if postgres is not None:
+        postgres.drop(config["DATABASE_URL"])
+
+
 @pytest.fixture
-def people(world, app):
-    """The world plus production, admin and an outsider (a school with no role on the book)."""
+def people(app, prepared):
+    """The world plus production, admin and an outsider, laid into this test's app."""
+    world, snapshot = prepared
+    snapshot.restore(app, db)
+    return world
+
+
+def add_people(world, app):
+    """Add production, admin and an outsider (a school with no role on the book) to the world."""
     with app.app_context():
         pub = db.session.scalar(select(User).filter_by(email=world.emails["editor"])).org
         school = create_org("山东管理学院", "school")

@@ -110,3 +110,41 @@ def test_the_copied_sqlite_schema_is_the_one_create_all_makes(tmp_path):
     assert fast_setup.sqlite_schema_copy(copied, db)
     assert not fast_setup.sqlite_schema_copy(copied, db)  # the file is there now: left alone
     assert tables(copied) == tables(made) and "user" in tables(made)[0]
+
+
+def test_a_home_snapshot_restores_rows_ids_and_repositories(tmp_path, postgres):
+    import sqlalchemy as sa
+    from conftest import build_world
+    from alliance.extensions import manuscript_store
+    from alliance.models import User
+    from alliance.people.accounts import create_org, create_user
+
+    def state(app):
+        with app.app_context():
+            users = db.session.execute(sa.select(User.id, User.email).order_by(User.id)).all()
+            return users, manuscript_store().book("labor-rights").head()
+
+    def make(name):
+        config = {"TESTING": True, "ALLIANCE_HOME": str(tmp_path / name)}
+        if postgres is not None:
+            config["DATABASE_URL"] = postgres.schema()
+        made = create_app(config)
+        if postgres is None:
+            assert fast_setup.sqlite_schema_copy(made, db)
+        return made
+
+    source = make("source")
+    build_world(source)
+    snapshot = fast_setup.HomeSnapshot.take(source, db, str(tmp_path / "snapshot"))
+    target = make("target")
+    snapshot.restore(target, db)
+    assert state(target) == state(source) and len(state(target)[0]) == 4
+    with target.app_context():  # ids go on from where the snapshot's left off
+        org = create_org("山东管理学院", "school")
+        assert create_user("new@sd.test", "新人", org, "correct-horse-battery").id == 5
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    if postgres is not None:
+        postgres.drop(source.config["DATABASE_URL"])
+        postgres.drop(target.config["DATABASE_URL"])
