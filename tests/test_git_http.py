@@ -124,7 +124,7 @@ def site(tmp_path_factory):
         try:
             requests.get(site.base + "/login", timeout=1)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             time.sleep(0.1)
     yield site
     server.terminate()

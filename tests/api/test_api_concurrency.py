@@ -53,7 +53,7 @@ def served(tmp_path, empty_database_url):
         try:
             requests.get(url, timeout=1)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             if server.poll() is not None:
                 break
             time.sleep(0.1)

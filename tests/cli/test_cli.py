@@ -135,7 +135,7 @@ def test_serve_runs_gunicorn_workers_that_answer_and_stop_with_the_server(tmp_pa
             try:
                 answer = requests.get(f"http://127.0.0.1:{port}/login", timeout=2)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or a worker still booting
                 time.sleep(0.1)
         assert answer is not None and answer.status_code == 200
         children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True,

@@ -41,9 +41,9 @@ def demo(tmp_path_factory, smtp):
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for _ in range(300):
         try:
-            requests.get(url + "/login", timeout=1)
+            requests.get(url + "/login", timeout=5)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             if proc.poll() is not None:
                 pytest.fail("alliance demo exited:\n" + proc.stdout.read())
             time.sleep(0.1)
