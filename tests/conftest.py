@@ -110,6 +110,7 @@ class PostgresDatabases:
         self.template = None  # a database with the models' tables that nobody connects to
         self.shared = None  # the engine of app_database()'s database, once made
         self.created = []
+        self.made = 0  # databases made so far: names never repeat, even after a drop()
 
     def _execute(self, sql):
         with self.admin.connect() as conn:
@@ -120,7 +121,8 @@ class PostgresDatabases:
         return self.url.set(database=name).render_as_string(hide_password=False)
 
     def _create(self, template=None):
-        name = f"{self.prefix}_{len(self.created)}"
+        name = f"{self.prefix}_{self.made}"
+        self.made += 1
         self._execute(f'CREATE DATABASE "{name}"'
                       + (f' TEMPLATE "{template}"' if template else ""))
         self.created.append(name)
