@@ -1,8 +1,10 @@
 """Small helpers shared by tests that start real servers."""
+import contextlib
 import itertools
 import os
 import random
 import socket
+import subprocess
 
 # Under pytest-xdist each worker (PYTEST_XDIST_WORKER gw0, gw1, ...) hands out ports from a
 # block of its own below the kernel's ephemeral range (32768 and up on Linux), so two workers
@@ -41,3 +43,21 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def push_holding_main(git_dir):
+    """Act as a push in progress: ``main.lock`` taken and a live git process in the book.
+
+    On leaving, the git process ends and the lock stays behind, as a killed push leaves it.
+    Yields the lock's path.
+    """
+    lock = os.path.join(git_dir, "refs/heads/main.lock")
+    with open(lock, "w") as handle:
+        handle.write("held\n")
+    pusher = subprocess.Popen(["git", "update-ref", "--stdin"], cwd=git_dir,
+                              stdin=subprocess.PIPE)
+    try:
+        yield lock
+    finally:
+        pusher.communicate(b"")

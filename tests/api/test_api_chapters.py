@@ -166,23 +166,15 @@ def test_error_messages_follow_the_language(client, world):
 def test_a_save_that_cannot_land_now_is_503_busy_and_writes_nothing(app, client, world,
                                                                      monkeypatch):
     import os
-    import subprocess
 
     from alliance.extensions import manuscript_store
+    from helpers import push_holding_main
     monkeypatch.setattr("alliance.store.book_repo.MAX_ATTEMPTS", 3)
     first = get_chapter(client, world).json
     with app.app_context():
         git_dir = manuscript_store().book("labor-rights").path
-    lock = os.path.join(git_dir, "refs/heads/main.lock")
-    with open(lock, "w") as handle:
-        handle.write("held\n")
-    # A push in progress: a live git process in the book that may hold main.lock.
-    pusher = subprocess.Popen(["git", "update-ref", "--stdin"], cwd=git_dir,
-                              stdin=subprocess.PIPE)
-    try:
+    with push_holding_main(git_dir) as lock:  # a push in progress
         answer = put_chapter(client, world, "新的文字。\n", first["revision"])
-    finally:
-        pusher.communicate(b"")
     assert answer.status_code == 503 and answer.json["error"] == "busy"
     assert answer.headers["Retry-After"] == "1" and "再" in answer.json["message"]
     assert get_chapter(client, world).json["revision"] == first["revision"]

@@ -219,22 +219,16 @@ def test_a_save_the_busy_book_cannot_take_keeps_the_text_and_retries_by_itself(
     """Issue 18: a push holding main answers 503, never 400; the page keeps every word and
     sends the save again by itself a few times, then asks the writer to press Save."""
     import os
-    import subprocess
+
+    from helpers import push_holding_main
     monkeypatch.setattr("alliance.store.book_repo.MAX_ATTEMPTS", 2)
     with app.app_context():
         git_dir = manuscript_store().book("labor-rights").path
     base = head(app)
-    lock = os.path.join(git_dir, "refs/heads/main.lock")
-    with open(lock, "w") as handle:
-        handle.write("held\n")
-    pusher = subprocess.Popen(["git", "update-ref", "--stdin"], cwd=git_dir,
-                              stdin=subprocess.PIPE)
-    try:
+    with push_holding_main(git_dir) as lock:
         first = post_edit(client, THREE, base, "忙时保存")
         last = post_edit(client, THREE, base, "忙时保存", retry="3")
-    finally:
-        pusher.communicate(b"")
-        os.unlink(lock)
+    os.unlink(lock)
     assert first.status_code == 503
     html = page(first)
     assert "第三段" in THREE and all(line in html for line in THREE.splitlines() if line)
