@@ -8,7 +8,10 @@ The ``postgres`` fixture makes further databases (``schema()``, ``empty()``) for
 that build apps of their own.
 """
 import os
+import shutil
+import subprocess
 import sys
+import time
 import uuid
 
 import flask_migrate
@@ -293,3 +296,28 @@ def build_world(app):
         w.emails = {"editor": w.editor.email, "author": w.author.email,
                     "other_author": w.other_author.email, "coordinator": w.coordinator.email}
     return w
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real redis-server on a free port, without persistence."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (Debian package redis-server)")
+    import redis
+
+    from helpers import free_port
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no",
+                             "--bind", "127.0.0.1", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)

@@ -5,7 +5,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -113,29 +112,6 @@ def test_stale_running_jobs_are_marked_failed_and_fresh_ones_kept(app, prod):
 
 
 # -- Redis and `alliance worker` ------------------------------------------------------
-
-@pytest.fixture
-def redis_url(tmp_path):
-    """A real redis-server on a free port, without persistence."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server)")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--bind", "127.0.0.1", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import redis
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
-
 
 def _worker(app, redis_url, *args):
     env = {**os.environ, "ALLIANCE_HOME": app.config["ALLIANCE_HOME"],

@@ -1,6 +1,4 @@
 """The security baseline: CSRF, login throttling, API token throttling, security headers."""
-import shutil
-import subprocess
 import time
 
 import pytest
@@ -43,29 +41,6 @@ def clock(monkeypatch):
     fake = Clock()
     monkeypatch.setattr(throttle, "now", fake)
     return fake
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    """A real redis-server on a free port, without persistence."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server)")
-    import redis
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--bind", "127.0.0.1", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 @pytest.fixture
